@@ -1,0 +1,1 @@
+"""Turning migration text into statements: scanning, parsing with pglast, spans, directives."""
