@@ -1,0 +1,175 @@
+"""Credentials in SQL text: finding them, and masking them wherever a review echoes SQL.
+
+A credential is recognised by its shape, anywhere in the text (string constants, comments,
+function bodies): well-known API key prefixes, JSON web tokens, private key blocks, URLs that
+carry a password, and long random-looking tokens on a line that talks about a key, secret,
+token or password. Ordinary literals (UUIDs, identifiers, hashes on lines without such a word)
+are left alone.
+
+Whatever its shape, the literal of a `PASSWORD '…'` clause is a secret too, so `mask_secrets`
+never lets a report show a role's password.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    kind: str  # what it looks like: "Stripe secret key", "JSON web token", …
+    start: int  # character offsets of the secret in the scanned text
+    end: int
+    value: str
+
+    @property
+    def masked(self) -> str:
+        return mask(self.value)
+
+
+def mask(value: str) -> str:
+    """At most the first four characters, fewer for a short value, then an ellipsis."""
+    return value[: min(4, len(value) // 4)] + ELLIPSIS
+
+
+_PRIVATE_KEY_LABEL = r"-----(?:BEGIN|END) (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+# (kind, literals one of which every match contains, pattern): the literals are looked up with
+# `in` first, which is far faster than running every pattern over every text.
+_SHAPES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (kind, markers, re.compile(pattern)) for kind, markers, pattern in (
+        ("private key", ("PRIVATE KEY-----",),
+         _PRIVATE_KEY_LABEL.replace("(?:BEGIN|END)", "BEGIN")
+         + r"(?:[\s\S]*?" + _PRIVATE_KEY_LABEL.replace("(?:BEGIN|END)", "END")
+         + r"|[A-Za-z0-9+/=\s]*)"),
+        ("AWS access key", ("AKIA", "ASIA"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+        ("Google API key", ("AIza",), r"\bAIza[0-9A-Za-z_-]{35}"),
+        ("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+         r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        ("Slack token", ("xox",), r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+        ("Stripe secret key", ("_live_", "_test_"), r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"),
+        ("Stripe webhook secret", ("whsec_",), r"\bwhsec_[A-Za-z0-9+/=]{20,}"),
+        ("Supabase secret key", ("sbp_", "sb_secret_"),
+         r"\b(?:sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{20,})"),
+        ("SendGrid API key", ("SG.",), r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
+        ("secret API key", ("sk-",),
+         r"(?<![\w-])sk-(?:[a-z]+-)?(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{20,}"),
+        ("JSON web token", ("eyJ",),
+         r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+    )
+)
+# scheme://user:password@host: the password is the secret.
+_URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.-]{1,20}://[^\s:/@'\"]+:(?P<secret>[^\s@'\"/]+)@")
+# Values a migration runner substitutes, and spelled-out stand-ins in examples.
+_PLACEHOLDER = re.compile(
+    r"""^(?: \$\{.*\} | \{\{.*\}\} | (?-i:\$[A-Z_][A-Z0-9_]*) | :['"]?\w+['"]?
+         | %(?:\(\w+\))?s | <[^>]*> | \[[^]]*\] | __\w+__ | \*+ | x+ | \.\.\.+
+         | (?:your[_-]?)?pass(?:word)? | secret )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CREDENTIAL_WORD = re.compile(
+    r"api[_-]?key|secret|token|passw(?:or)?d|pwd|credential|"
+    r"(?<!primary )(?<!foreign )(?<![a-z])key(?![a-z])",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_RANDOM_RUN = re.compile(r"(?=[A-Za-z0-9]*[0-9])(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{12,}")
+_HEX_ENTROPY = 3.0  # bits per character: random hex has about 3.7-4
+_TOKEN_ENTROPY = 4.0  # random base64 of 20+ characters has 4.2 or more; words have less
+_SCRAM_VERIFIER = re.compile(r"^SCRAM-SHA-256\$\d+:[^$]+\$[^:]+:.+$")
+# Spelled out instead of IGNORECASE and \b: a literal start lets the regex engine skip ahead.
+_PASSWORD_CLAUSE = re.compile(
+    r"[Pp][Aa][Ss][Ss][Ww][Oo][Rr][Dd]\s+(?:''(?P<doubled>[^']+)''|[Ee]?'(?P<plain>(?:''|[^'])*)')"
+)
+
+
+def find_secrets(text: str) -> list[Secret]:
+    """Every credential-shaped string of `text`, in order, without overlaps."""
+    found = list(_role_passwords(text))
+    found += [Secret(kind, match.start(), match.end(), match.group())
+              for kind, markers, pattern in _SHAPES if any(marker in text for marker in markers)
+              for match in pattern.finditer(text)]
+    if "://" in text:
+        found.extend(_url_passwords(text))
+    found.extend(_random_tokens(text, found))
+    return _without_overlaps(found)
+
+
+def _url_passwords(text: str) -> Iterator[Secret]:
+    for match in _URL_PASSWORD.finditer(text):
+        if not is_placeholder(match.group("secret")):
+            yield Secret("password in a connection URL", match.start("secret"),
+                         match.end("secret"), match.group("secret"))
+
+
+def _role_passwords(text: str) -> Iterator[Secret]:
+    """`PASSWORD '…'` literals: of a role statement, in dynamic SQL (quotes doubled) or in a
+    comment, whatever they look like."""
+    for match in _PASSWORD_CLAUSE.finditer(text):
+        group = "doubled" if match.group("doubled") is not None else "plain"
+        before = text[match.start() - 1 : match.start()]
+        if not (before.isalnum() or before == "_") and is_password(match.group(group)):
+            yield Secret("password", match.start(group), match.end(group),
+                         match.group(group))
+
+
+def is_password(value: str) -> bool:
+    """A literal role password: not a placeholder, and not a SCRAM verifier (what PostgreSQL
+    itself stores, which cannot be replayed to log in; an md5 hash can, so it counts)."""
+    return not is_placeholder(value) and not _SCRAM_VERIFIER.match(value)
+
+
+def is_placeholder(value: str) -> bool:
+    """A variable the runner fills in, or an obvious stand-in, rather than a real secret."""
+    return not value or bool(_PLACEHOLDER.match(value))
+
+
+def _random_tokens(text: str, known: list[Secret]) -> list[Secret]:
+    """Random-looking tokens on a line that names a credential."""
+    tokens = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        if not _looks_random(match.group()) or any(s.start < end and start < s.end for s in known):
+            continue
+        line_end = text.find("\n", end)
+        line = text[text.rfind("\n", 0, start) + 1 : len(text) if line_end == -1 else line_end]
+        if _CREDENTIAL_WORD.search(line):
+            tokens.append(Secret("high-entropy token", start, end, match.group()))
+    return tokens
+
+
+def _looks_random(token: str) -> bool:
+    if _UUID.search(token) or not _RANDOM_RUN.search(token):
+        return False
+    threshold = _HEX_ENTROPY if _HEX.fullmatch(token) else _TOKEN_ENTROPY
+    return entropy(token) >= threshold
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(value)
+    size = len(value)
+    return -sum(count / size * math.log2(count / size) for count in counts.values())
+
+
+def _without_overlaps(secrets: list[Secret]) -> list[Secret]:
+    kept: list[Secret] = []
+    for secret in sorted(secrets, key=lambda s: (s.start, -s.end)):
+        if not kept or secret.start >= kept[-1].end:
+            kept.append(secret)
+    return kept
+
+
+def mask_secrets(text: str) -> str:
+    """`text` with every credential, role passwords included, masked."""
+    masked = text
+    for secret in reversed(find_secrets(text)):
+        masked = masked[: secret.start] + secret.masked + masked[secret.end :]
+    return masked
