@@ -1,0 +1,205 @@
+"""The analysis: migrations → statements → schema and lock facts → findings → review.
+
+History migrations are parsed and replayed; changeset migrations are also judged, statement by
+statement against the schema as it stands before each statement, then file by file, then as a
+whole on the schema the changeset leaves behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from dbreview.config import Config
+from dbreview.impact.locks import StatementImpact, statement_impact
+from dbreview.impact.transactions import track_transactions
+from dbreview.layouts.base import Migration, TransactionMode
+from dbreview.layouts.discover import MigrationSet
+from dbreview.review.impact import statement_facts, summarize_impact
+from dbreview.review.model import FileReport, Finding, Review, Suppressed
+from dbreview.rules import Registry, Rule, Scope, registry
+from dbreview.rules.base import ChangesetContext, FileContext, Hit, StatementContext
+from dbreview.schema.model import Origin, Schema
+from dbreview.schema.replay import replay
+from dbreview.secrets import mask_secrets
+from dbreview.sql.directives import apply_directives
+from dbreview.sql.parse import Statement, parse_statements
+from dbreview.sql.preprocess import preprocess
+from dbreview.sql.source import Span
+from dbreview.workspace import Workspace
+
+
+@dataclass(slots=True)
+class Analyzer:
+    config: Config
+    workspace: Workspace = field(default_factory=Workspace)
+    rules: Registry = field(default_factory=registry)
+
+    def review_each(
+        self, migration_set: MigrationSet, selected: Iterable[Migration]
+    ) -> list[Changeset]:
+        """Review each selected migration on its own, with every earlier one as history."""
+        chosen = {id(migration) for migration in selected}
+        schema = Schema()
+        history: list[Migration] = []
+        results: list[Changeset] = []
+        remaining = len(chosen)
+        for migration in migration_set.migrations:
+            if remaining == 0:
+                break
+            if id(migration) in chosen:
+                results.append(self.review_changeset(schema, [migration], history))
+                schema.mark_history()
+                remaining -= 1
+            else:
+                self.replay_history(schema, migration)
+            history.append(migration)
+        return results
+
+    def review_together(
+        self, migration_set: MigrationSet, selected: Iterable[Migration]
+    ) -> Changeset:
+        """Review the selected migrations as one changeset; all the others are history."""
+        chosen = {id(migration) for migration in selected}
+        schema = Schema()
+        history = [m for m in migration_set.migrations if id(m) not in chosen]
+        for migration in history:
+            self.replay_history(schema, migration)
+        changeset = [m for m in migration_set.migrations if id(m) in chosen]
+        return self.review_changeset(schema, changeset, history)
+
+    def replay_history(self, schema: Schema, migration: Migration) -> None:
+        text = migration.read()
+        path = self.workspace.display(migration.path)
+        for statement in parse_statements(preprocess(text.up)):
+            if statement.kind:
+                replay(schema, statement, Origin(path, statement.span), in_changeset=False)
+
+    def review_changeset(
+        self, schema: Schema, migrations: list[Migration], history: list[Migration]
+    ) -> Changeset:
+        context = ChangesetContext(files=[], schema=schema, config=self.config, history=history,
+                                   repository=self.workspace.root,
+                                   changed_paths=self.workspace.changed_paths)
+        tables_before = set(schema.tables)
+        run = Changeset(context, self)
+        for migration in migrations:
+            run.review_file(migration)
+        run.finish(tables_before)
+        return run
+
+
+class Changeset:
+    """One changeset under review: turns rule hits into findings and suppressions."""
+
+    def __init__(self, context: ChangesetContext, analyzer: Analyzer) -> None:
+        self.context = context
+        self.analyzer = analyzer
+        self.files_reports: list[FileReport] = []
+        self.reports_by_path: dict[str, FileReport] = {}
+        self.statement_at: dict[tuple[str, int], Statement] = {}
+        self.raw_hits: list[tuple[Rule, Hit]] = []  # every hit, before config and suppression
+        self.review: Review | None = None
+
+    def review_file(self, migration: Migration) -> None:
+        analyzer = self.analyzer
+        text = migration.read()
+        path = analyzer.workspace.display(migration.path)
+        up = preprocess(text.up)
+        statements = parse_statements(up)
+        directives = apply_directives(up, statements)
+        mode = _transaction_mode(text.transaction, directives.no_transaction, analyzer.config)
+        transactions = track_transactions(statements, mode)
+        file = FileContext(migration=migration, path=path, text=text, statements=statements,
+                           directives=directives, transaction_mode=mode,
+                           transaction_ids=transactions.ids,
+                           unterminated=transactions.unterminated, changeset=self.context)
+        report = FileReport(path=path, version=migration.version, migration=migration,
+                            statements=len(statements))
+        self.context.files.append(file)
+        self.files_reports.append(report)
+        self.reports_by_path[path] = report
+        for statement in statements:
+            self.statement_at[(path, statement.span.line)] = statement
+            self._review_statement(file, report, statement)
+        for rule in analyzer.rules.of_scope(Scope.FILE):
+            self._record(rule, rule.check(file), file, None)
+
+    def _review_statement(
+        self, file: FileContext, report: FileReport, statement: Statement
+    ) -> None:
+        schema = self.context.schema
+        impact = statement_impact(statement, schema) if statement.kind else StatementImpact()
+        file.impacts.append(impact)
+        context = StatementContext(statement, impact, file, self.context)
+        for rule in self.analyzer.rules.for_statement(statement.kind):
+            self._record(rule, rule.check(context), file, statement)
+        facts = statement_facts(file.path, statement, impact)
+        if facts is not None:
+            report.facts.append(facts)
+        if statement.kind == "VariableSetStmt" and statement.node.get("name") == "lock_timeout":
+            file.lock_timeout_lines.append(statement.span.line)
+        if statement.kind:
+            replay(schema, statement, file.origin(statement), in_changeset=True)
+
+    def finish(self, tables_before: set[tuple[str, str]]) -> None:
+        for rule in self.analyzer.rules.of_scope(Scope.CHANGESET):
+            self._record(rule, rule.check(self.context), None, None)
+        impact = summarize_impact(self.context.schema, tables_before, self.files_reports,
+                                  [rule for rule, _ in self.raw_hits])
+        self.review = Review(files=self.files_reports, impact=impact,
+                             fail_on=self.analyzer.config.fail_on)
+
+    def _record(self, rule: Rule, hits: Iterable[Hit], file: FileContext | None,
+                statement: Statement | None) -> None:
+        config = self.context.config
+        for hit in hits:
+            self.raw_hits.append((rule, hit))
+            severity = config.rules.get(rule.id, rule.severity.value)
+            if severity == "off":
+                continue
+            path, span, target = self._locate(hit, file, statement)
+            report = self.reports_by_path.get(path)
+            if report is None:
+                continue
+            reason = self._suppression(rule.id, path, target)
+            if reason is not None:
+                report.suppressed.append(Suppressed(rule.id, path, span.line, reason))
+                continue
+            report.findings.append(Finding(
+                rule=rule.id, severity=severity, category=rule.category,
+                message=mask_secrets(hit.message),
+                remediation=hit.remediation or rule.remediation, path=path, line=span.line,
+                column=span.column, end_line=span.end_line, end_column=span.end_column,
+                table=hit.table,
+                suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
+            ))
+
+    def _locate(self, hit: Hit, file: FileContext | None,
+                statement: Statement | None) -> tuple[str, Span, Statement | None]:
+        if hit.at is not None:
+            target = self.statement_at.get((hit.at.path, hit.at.span.line))
+            return hit.at.path, hit.at.span, target
+        if statement is not None and file is not None:
+            return file.path, statement.span, statement
+        path = file.path if file is not None else self.files_reports[0].path
+        return path, Span(1, 1, 1, 1), None
+
+    def _suppression(self, rule_id: str, path: str, statement: Statement | None) -> str | None:
+        if statement is not None and rule_id in statement.ignores:
+            return statement.ignores[rule_id]
+        for file in self.context.files:
+            if file.path == path and rule_id in file.directives.ignore_file:
+                return file.directives.ignore_file[rule_id]
+        return None
+
+
+def _transaction_mode(
+    marker: TransactionMode | None, no_transaction: bool, config: Config
+) -> TransactionMode:
+    """The file's own marker, else its layout's, else the configured default."""
+    if no_transaction:
+        return TransactionMode.NONE
+    if marker is not None:
+        return marker
+    return TransactionMode.WRAPPED if config.assume_transaction else TransactionMode.NONE
