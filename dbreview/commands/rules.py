@@ -1,0 +1,36 @@
+"""`dbreview rules [RULE_ID]`: the catalog, or one rule explained."""
+
+from __future__ import annotations
+
+import difflib
+
+from dbreview.errors import UsageError
+from dbreview.rules import registry
+
+
+def run_rules(rule_id: str | None) -> int:
+    catalog = registry()
+    if rule_id is None:
+        width = max(len(rule.id) for rule in catalog.rules)
+        category = ""
+        for rule in catalog.rules:
+            if rule.category != category:
+                category = rule.category
+                print(f"\n{category}")
+            print(f"  {rule.id.ljust(width)}  {rule.severity.value.ljust(7)}  {rule.summary}")
+        print("\n`dbreview rules RULE_ID` explains one rule.")
+        return 0
+    rule = catalog.by_id.get(rule_id)
+    if rule is None:
+        close = difflib.get_close_matches(rule_id, sorted(catalog.ids()), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "`dbreview rules` lists them"
+        raise UsageError(f"unknown rule '{rule_id}' ({hint})")
+    print(f"{rule.id} ({rule.category}, default {rule.severity.value})\n")
+    print(f"{rule.summary}\n")
+    print(f"Why: {rule.rationale}\n")
+    print(f"Fix: {rule.remediation}\n")
+    print(f"Fires on:\n    {rule.bad}\n")
+    print(f"Instead:\n    {rule.good}")
+    if rule.config_keys:
+        print(f"\nConfiguration: {', '.join(rule.config_keys)}")
+    return 0
