@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dbreview.config import Config, load_config
 from dbreview.engine import Analyzer
@@ -25,6 +28,10 @@ class CheckRequest:
     pg_version: int | None = None
     output: Path | None = None
     stdin: bool = False
+    # The changeset named directly (repository-relative paths), as the GitHub App knows it
+    # from the pull request's file list; otherwise --since asks git, or each file stands alone.
+    changed_paths: frozenset[str] | None = None
+    root: Path | None = None  # the repository's root when it is not a git checkout
 
 
 def _effective_config(request: CheckRequest, root: Path) -> Config:
@@ -40,6 +47,8 @@ def _effective_config(request: CheckRequest, root: Path) -> Config:
 def _root(request: CheckRequest) -> Path:
     """The git repository holding the first named path (so a check run from elsewhere still
     finds its config and history), else the current directory's, else the current directory."""
+    if request.root is not None:
+        return request.root
     starts = [Path.cwd()]
     if request.paths and not request.stdin:
         first = request.paths[0]
@@ -57,10 +66,11 @@ def build_review(request: CheckRequest) -> Review:
     plans = plan_paths(request.paths, config, root)
     analyzer = Analyzer(config=config, workspace=workspace)
     changesets = []
-    if request.since is not None:
-        if request.stdin:
-            raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
-        workspace.changed_paths = changed_since(root, request.since)
+    if request.since is not None and request.stdin:
+        raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
+    if request.since is not None or request.changed_paths is not None:
+        workspace.changed_paths = (set(request.changed_paths) if request.changed_paths is not None
+                                   else changed_since(root, request.since or "HEAD"))
         for plan in plan_changed(plans, workspace.changed_paths, workspace):
             changesets.append(analyzer.review_together(plan.migration_set, plan.selected))
     else:
@@ -122,3 +132,68 @@ def _write_report(path: Path, report: str) -> None:
     except OSError as error:
         raise InputError(f"{path}: cannot write the report ({error.strerror}); "
                          "check --output") from None
+
+
+FORMATS = ("text", "json", "markdown", "sarif", "github")
+
+EPILOG = """\
+examples:
+  dbreview check                                  review the configured migration folders
+  dbreview check supabase/migrations/20250101120000_invoices.sql
+  dbreview check --since origin/main              one changeset: what this branch changed
+  dbreview check --format sarif --output dbreview.sarif
+  cat new.sql | dbreview check -                  one migration from standard input
+
+exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input
+"""
+
+
+def _pg_version(value: str) -> int:
+    if not value.isdigit() or not 10 <= int(value) <= 19:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a PostgreSQL major version (10-19)")
+    return int(value)
+
+
+def register(commands: Any) -> None:
+    check = commands.add_parser(
+        "check", help="review migration files (the default command)",
+        description="Review migrations. Each named file is reviewed with every earlier "
+        "migration of its directory as history; a directory is reviewed file by file; with "
+        "--since, the files changed since REV form one changeset.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", type=Path,
+                       help="migration files or directories; `-` reads standard input")
+    check.add_argument("--since", metavar="REV",
+                       help="review the migrations changed since the merge-base of REV and HEAD")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format")
+    check.add_argument("--config", type=Path, metavar="FILE",
+                       help="configuration file (default: .github/dbreview.yml)")
+    check.add_argument("--fail-on", choices=("error", "warning", "notice", "never"),
+                       help="lowest severity that makes the exit code 1 (default: error)")
+    check.add_argument("--pg-version", type=_pg_version, metavar="N",
+                       help="PostgreSQL major version of production (default: 15)")
+    check.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    check.set_defaults(run=run)
+
+
+def run(options: argparse.Namespace) -> int:
+    paths: list[Path] = options.paths
+    if any(str(path) == "-" for path in paths):
+        if len(paths) > 1:
+            raise UsageError("`-` (standard input) cannot be combined with other paths")
+        with tempfile.TemporaryDirectory(prefix="dbreview-") as directory:
+            stdin_file = Path(directory) / "stdin.sql"
+            # Bytes, not text: the file reader reports a BOM or invalid UTF-8 as a finding.
+            stdin_file.write_bytes(sys.stdin.buffer.read())
+            return run_check(_request(options, [stdin_file], stdin=True))
+    return run_check(_request(options, paths))
+
+
+def _request(options: argparse.Namespace, paths: list[Path], *, stdin: bool = False
+             ) -> CheckRequest:
+    return CheckRequest(
+        paths=paths, since=options.since, format=options.format, config_path=options.config,
+        fail_on=options.fail_on, pg_version=options.pg_version, output=options.output,
+        stdin=stdin,
+    )

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from dbreview.errors import UsageError
 from dbreview.rules import registry
+
+
+def register(commands: Any) -> None:
+    rules = commands.add_parser("rules", help="list the rule catalog, or explain one rule",
+                                description="Without RULE_ID, list every rule; with one, print "
+                                "its rationale, remediation and examples.")
+    rules.add_argument("rule_id", nargs="?", metavar="RULE_ID")
+    rules.set_defaults(run=lambda options: run_rules(options.rule_id))
 
 
 def run_rules(rule_id: str | None) -> int:
