@@ -74,7 +74,7 @@ class Config(_Strict):
     fail_on: FailOn = "error"
     pg_version: int = Field(default=15, ge=10, le=19)
     assume_transaction: bool = True
-    filename_pattern: Pattern = r"^\d{14}_[a-z0-9_]+\.sql$"
+    filename_pattern: Pattern = r"^\d{14}_[a-z0-9_-]+\.sql$"
     rules: dict[str, SeverityName] = Field(default_factory=dict)
     tenancy: TenancyConfig = Field(default_factory=TenancyConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)

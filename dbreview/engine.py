@@ -39,7 +39,8 @@ class Analyzer:
         self, migration_set: MigrationSet, selected: Iterable[Migration]
     ) -> list[Changeset]:
         """Review each selected migration on its own, with every earlier one as history."""
-        chosen = {id(migration) for migration in selected}
+        # By path, not identity: a file named on the command line is loaded on its own.
+        chosen = {migration.path for migration in selected}
         schema = Schema()
         history: list[Migration] = []
         results: list[Changeset] = []
@@ -47,7 +48,7 @@ class Analyzer:
         for migration in migration_set.migrations:
             if remaining == 0:
                 break
-            if id(migration) in chosen:
+            if migration.path in chosen:
                 results.append(self.review_changeset(schema, [migration], history))
                 schema.mark_history()
                 remaining -= 1
@@ -60,12 +61,12 @@ class Analyzer:
         self, migration_set: MigrationSet, selected: Iterable[Migration]
     ) -> Changeset:
         """Review the selected migrations as one changeset; all the others are history."""
-        chosen = {id(migration) for migration in selected}
+        chosen = {migration.path for migration in selected}
         schema = Schema()
-        history = [m for m in migration_set.migrations if id(m) not in chosen]
+        history = [m for m in migration_set.migrations if m.path not in chosen]
         for migration in history:
             self.replay_history(schema, migration)
-        changeset = [m for m in migration_set.migrations if id(m) in chosen]
+        changeset = [m for m in migration_set.migrations if m.path in chosen]
         return self.review_changeset(schema, changeset, history)
 
     def replay_history(self, schema: Schema, migration: Migration) -> None:

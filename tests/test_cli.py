@@ -96,6 +96,21 @@ def test_a_named_file_is_reviewed_alone_with_its_history(cli: Cli) -> None:
         run.json()["impact"]["tables"])
 
 
+def test_several_named_files_are_each_reviewed(cli: Cli) -> None:
+    cli.orders_project()
+    history = f"{MIGRATIONS}/20240101000000_orders.sql"
+    run = cli("check", INDEX_FILE, history, "--format", "json")
+    assert [report["path"] for report in run.json()["files"]] == [history, INDEX_FILE]
+    assert ("index-not-concurrent", INDEX_FILE, 2) in run.findings()
+
+
+def test_a_repository_finding_is_reported_once_not_once_per_file(cli: Cli) -> None:
+    cli.orders_project()
+    run = cli("check", MIGRATIONS, "--format", "json")
+    backup = [finding for finding in run.findings() if finding[0] == "backup-policy-missing"]
+    assert len(backup) == 1
+
+
 def test_dash_reads_one_migration_from_standard_input(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

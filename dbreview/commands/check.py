@@ -15,6 +15,8 @@ from dbreview.errors import InputError, UsageError
 from dbreview.render import renderer
 from dbreview.review.impact import merge_impacts
 from dbreview.review.model import Review
+from dbreview.rules import registry
+from dbreview.rules.base import Scope
 from dbreview.workspace import Workspace, changed_since, plan_changed, plan_paths, repository_root
 
 
@@ -82,6 +84,7 @@ def build_review(request: CheckRequest) -> Review:
                 progress.step()
         progress.done()
     reviews = [changeset.review for changeset in changesets if changeset.review is not None]
+    _drop_repeated_changeset_findings(reviews)
     review = Review(files=[report for r in reviews for report in r.files],
                     impact=merge_impacts([r.impact for r in reviews]), fail_on=config.fail_on)
     if request.stdin:
@@ -90,6 +93,23 @@ def build_review(request: CheckRequest) -> Review:
             for finding in report.findings:
                 finding.path = "<stdin>"
     return review
+
+
+def _drop_repeated_changeset_findings(reviews: list[Review]) -> None:
+    """Reviewed file by file, a finding about the whole repository (no backup policy, say)
+    comes back once per file; the reader needs it once."""
+    catalog = registry()
+    seen: set[tuple[str, str]] = set()
+    for report in (report for review in reviews for report in review.files):
+        kept = []
+        for finding in report.findings:
+            rule = catalog.by_id.get(finding.rule)
+            key = (finding.rule, finding.message)
+            if rule is not None and rule.scope is Scope.CHANGESET and key in seen:
+                continue
+            seen.add(key)
+            kept.append(finding)
+        report.findings = kept
 
 
 class _Progress:
