@@ -20,6 +20,7 @@ from dbreview.schema.model import Origin, Schema, Table
 from dbreview.sql.directives import FileDirectives
 from dbreview.sql.nodes import Node, QName
 from dbreview.sql.parse import Statement
+from dbreview.sql.source import Span
 
 
 class Severity(StrEnum):
@@ -64,6 +65,12 @@ class FileContext:
     impacts: list[StatementImpact] = field(default_factory=list)  # filled statement by statement
     lock_timeout_lines: list[int] = field(default_factory=list)  # lines of SET lock_timeout
     changeset: ChangesetContext | None = None
+    _by_span: dict[Span, Statement] | None = None
+
+    def statement_spanning(self, span: Span) -> Statement | None:
+        if self._by_span is None:  # built once: changeset rules look up many objects' origins
+            self._by_span = {statement.span: statement for statement in self.statements}
+        return self._by_span.get(span)
 
     def origin(self, statement: Statement) -> Origin:
         return Origin(self.path, statement.span, self.transaction_ids[statement.index])
@@ -99,7 +106,7 @@ class ChangesetContext:
             return None
         for file in self.files:
             if file.path == origin.path:
-                return next((s for s in file.statements if s.span == origin.span), None)
+                return file.statement_spanning(origin.span)
         return None
 
 
@@ -143,17 +150,6 @@ class StatementContext:
     def display(self, name: QName) -> str:
         schema, relname = self.schema.key(name)
         return f"{schema}.{relname}"
-
-    def earlier_in_transaction(self) -> list[tuple[Statement, StatementImpact]]:
-        current = self.transaction
-        if current is None:
-            return []
-        index = self.statement.index
-        return [
-            (statement, self.file.impacts[statement.index])
-            for statement in self.file.statements[:index]
-            if self.file.transaction_ids[statement.index] == current
-        ]
 
 
 Check = Callable[[Any], Iterable[Hit]]

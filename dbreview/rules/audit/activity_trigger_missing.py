@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from dbreview.rules.audit.canonical import log_setup_sql, trigger_sql
 from dbreview.rules.audit.log import (
@@ -14,6 +14,7 @@ from dbreview.rules.audit.log import (
 )
 from dbreview.rules.base import ChangesetContext, Hit, Scope, rule
 from dbreview.schema.model import Key, Table
+from dbreview.sql.source import Span
 
 
 @rule(
@@ -39,11 +40,11 @@ def check(changeset: ChangesetContext) -> Iterator[Hit]:
     log_key = log_table_key(changeset.schema, audit)
     existing_function = log_function_key(changeset.schema, audit)
     function = existing_function or _canonical_function(log_key, audit.function)
+    attached_dynamically = _attached_dynamically(changeset, function[1])
     unlogged = [table for table in changeset.new_tables()
                 if table.kind in TABLE_KINDS and table.key != log_key
                 and not is_excluded(table, audit) and not log_triggers(table, audit)
-                and _plain_table(changeset, table)
-                and not _attached_dynamically(changeset, table, function[1])]
+                and _plain_table(changeset, table) and not attached_dynamically(table)]
     for number, table in enumerate(unlogged):
         sql = trigger_sql(table.key, function, changeset.config.pg_version)
         if number == 0 and existing_function is None:
@@ -68,17 +69,26 @@ def _plain_table(changeset: ChangesetContext, table: Table) -> bool:
     return "partbound" not in node and node["relation"].get("relpersistence") != "t"
 
 
-def _attached_dynamically(changeset: ChangesetContext, table: Table, function: str) -> bool:
-    """A later DO block that names the log function probably attaches it with dynamic SQL
-    (a loop over tables), which the model cannot follow: give it the benefit of the doubt."""
+def _attached_dynamically(changeset: ChangesetContext, function: str
+                          ) -> Callable[[Table], bool]:
+    """A DO block after a table's creation that names the log function probably attaches it
+    with dynamic SQL (a loop over tables), which the model cannot follow: give the table the
+    benefit of the doubt."""
     mention = re.compile(rf"\b{re.escape(function)}\b", re.IGNORECASE)
-    created = False
-    for file, statement in changeset.statements():
-        if file.origin(statement) == table.origin:
-            created = True
-        elif created and statement.kind == "DoStmt" and mention.search(statement.text):
-            return True
-    return False
+    order: dict[tuple[str, Span], int] = {}
+    last_mention = -1
+    for position, (file, statement) in enumerate(changeset.statements()):
+        order[(file.path, statement.span)] = position
+        if statement.kind == "DoStmt" and mention.search(statement.text):
+            last_mention = position
+
+    def attached(table: Table) -> bool:
+        if table.origin is None:
+            return False
+        created = order.get((table.origin.path, table.origin.span))
+        return created is not None and created < last_mention
+
+    return attached
 
 
 RULE = check

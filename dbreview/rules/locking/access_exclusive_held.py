@@ -3,8 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbreview.impact.locks import LockMode, StatementImpact, TableLock
-from dbreview.rules.base import Hit, StatementContext, rule
+from dbreview.rules.base import FileContext, Hit, Scope, rule
 from dbreview.schema.model import Key
+from dbreview.sql.parse import Statement
 
 
 def _exclusive_locks(impact: StatementImpact) -> list[TableLock]:
@@ -37,27 +38,32 @@ def _work_while_held(impact: StatementImpact, held: set[Key]) -> str | None:
     good="ALTER TABLE orders ADD COLUMN region text;\n"
     "-- in a later migration, in batches:\n"
     "UPDATE orders SET region = 'eu' WHERE id BETWEEN 1 AND 10000;",
-    # every kind: any statement can be the one that keeps the lock waiting
+    scope=Scope.FILE,
 )
-def check(context: StatementContext) -> Iterator[Hit]:
-    earlier = context.earlier_in_transaction()
-    first = next((position for position, (_, impact) in enumerate(earlier)
-                  if _exclusive_locks(impact)), None)
-    if first is None:
-        return
-    locker, impact = earlier[first]
-    held = {lock.table for lock in _exclusive_locks(impact)}
-    if any(_work_while_held(later, held) for _, later in earlier[first + 1:]):
-        return  # reported on an earlier statement of this transaction
-    work = _work_while_held(context.impact, held)
-    if work is None:
-        return
-    table = _exclusive_locks(impact)[0].display
-    yield Hit(
-        message=f"{table} stays locked ACCESS EXCLUSIVE (line {locker.span.line}) until COMMIT "
-        f"while this statement {work}: reads and writes of {table} wait for it",
-        table=table,
-    )
+def check(file: FileContext) -> Iterator[Hit]:
+    # One pass over the file: per transaction, the first statement that takes ACCESS EXCLUSIVE
+    # on an existing table, then the first later statement that keeps that lock waiting.
+    lockers: dict[int, tuple[Statement, list[TableLock]]] = {}
+    reported: set[int] = set()
+    for statement, impact in zip(file.statements, file.impacts, strict=False):
+        transaction = file.transaction_ids[statement.index]
+        if transaction is None or transaction in reported:
+            continue
+        if transaction not in lockers:
+            if locks := _exclusive_locks(impact):
+                lockers[transaction] = (statement, locks)
+            continue
+        locker, locks = lockers[transaction]
+        work = _work_while_held(impact, {lock.table for lock in locks})
+        if work is None:
+            continue
+        reported.add(transaction)
+        table = locks[0].display
+        yield Hit(
+            message=f"{table} stays locked ACCESS EXCLUSIVE (line {locker.span.line}) until "
+            f"COMMIT while this statement {work}: reads and writes of {table} wait for it",
+            table=table, at=file.origin(statement),
+        )
 
 
 RULE = check
