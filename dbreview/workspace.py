@@ -4,13 +4,14 @@ which migrations a `check` reviews."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbreview.config import Config
 from dbreview.errors import InputError
 from dbreview.layouts.base import Migration
-from dbreview.layouts.discover import MigrationSet, discover_sets, set_for_file
+from dbreview.layouts.discover import MigrationSet, SupersededFile, discover_sets, set_for_file
 
 
 @dataclass(slots=True)
@@ -98,17 +99,24 @@ def plan_paths(paths: list[Path], config: Config, root: Path) -> list[Plan]:
                 "name a PATH or set `migrations` in .github/dbreview.yml"
             )
     plans: dict[Path, Plan] = {}
+    superseded = 0
     for path in paths:
         if path.is_dir():
             for migration_set in discover_sets(path):
                 plan = plans.setdefault(migration_set.root, Plan(migration_set, []))
                 plan.selected.extend(migration_set.migrations)
         else:
-            migration_set, migration = set_for_file(path)
+            try:
+                migration_set, migration = set_for_file(path)
+            except SupersededFile as skipped:
+                # Not an error: a hook that passes every staged .sql file must not fail on it.
+                print(f"dbreview: {skipped}", file=sys.stderr)
+                superseded += 1
+                continue
             plan = plans.setdefault(migration_set.root, Plan(migration_set, []))
             if all(migration.path != chosen.path for chosen in plan.selected):
                 plan.selected.append(migration)
-    if not plans:
+    if not plans and superseded < len(paths):
         named = ", ".join(str(path) for path in paths)
         raise InputError(f"{named}: no migration (*.sql) files found; name a migration file "
                          "or the directory that holds them")

@@ -112,6 +112,19 @@ def test_pop_dialect_files_keep_postgres_and_skip_other_dialects(tmp_path: Path)
     assert migrations[4].name == "add.users"  # a dot in a name is not a dialect
 
 
+def test_naming_a_generic_file_that_postgres_never_runs_skips_it_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pre-commit passes every staged .sql file: the generic twin must not fail the hook.
+    write(tmp_path, {"4_both.up.sql": "SELECT 'generic';",
+                     "4_both.postgres.up.sql": "-- postgres\nSELECT 'postgres';\n"})
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "4_both.up.sql", "4_both.postgres.up.sql", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "skipped 4_both.up.sql: PostgreSQL runs 4_both.postgres.up.sql" in captured.err
+    assert [f["path"] for f in json.loads(captured.out)["files"]] == ["4_both.postgres.up.sql"]
+
+
 def test_versions_order_numerically_whatever_the_padding(tmp_path: Path) -> None:
     write(tmp_path, {"10_b.up.sql": TABLE, "9_a.up.sql": TABLE, "0008-c.sql": TABLE,
                      "00012-d.sql": TABLE, "0011-e.sql": TABLE})

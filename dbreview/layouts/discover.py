@@ -72,6 +72,16 @@ def set_for_file(path: Path) -> tuple[MigrationSet, Migration]:
         if resolved in (migration.path.resolve(),
                         migration.down_path.resolve() if migration.down_path else None):
             return migration_set, migration
+    version = path.name.split("_", 1)[0]
+    twin = next((m for m in migration_set.migrations if m.version == version), None)
+    if twin is not None:
+        raise SupersededFile(f"skipped {path}: PostgreSQL runs {twin.path.name} for version "
+                             f"{version} instead")
     raise InputError(
         f"{path}: not a migration of {root} (another dialect's file?); name an up migration"
     )
+
+
+class SupersededFile(InputError):
+    """A generic file whose version has a PostgreSQL-specific file (pop's `.postgres.`): the
+    runner never applies it on PostgreSQL, so there is nothing to review."""
