@@ -12,9 +12,8 @@ import pytest
 from dbreview.cli import main
 from dbreview.config import Config
 from dbreview.engine import Analyzer
-from dbreview.errors import InputError
 from dbreview.layouts.base import Layout, Migration, TransactionMode
-from dbreview.layouts.discover import discover_sets, load_set, set_for_file
+from dbreview.layouts.discover import SupersededFile, discover_sets, load_set, set_for_file
 from dbreview.sql.parse import parse_statements
 
 
@@ -282,7 +281,7 @@ def test_a_named_file_resolves_its_set_and_migration(tmp_path: Path) -> None:
     for named, (root, label) in cases.items():
         migration_set, migration = set_for_file(tmp_path / named)
         assert (migration_set.root, migration.label) == (tmp_path / root, label), named
-    with pytest.raises(InputError, match="another dialect"):
+    with pytest.raises(SupersededFile, match="PostgreSQL runs 0001_init.up.sql"):
         set_for_file(tmp_path / "db/0001_init.mysql.up.sql")
 
 

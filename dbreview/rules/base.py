@@ -92,7 +92,10 @@ class ChangesetContext:
     changed_paths: set[str] = field(default_factory=set)  # every file the change touches
 
     def new_tables(self) -> list[Table]:
-        return [table for table in self.schema.tables.values() if table.new]
+        return self.schema.new_tables()
+
+    def changed_tables(self) -> list[Table]:
+        return self.schema.changed_tables()
 
     def statements(self) -> Iterator[tuple[FileContext, Statement]]:
         """Every statement of the changeset with its file, in order."""

@@ -196,6 +196,15 @@ class Schema:
             table.altered = True
             self.touched.append(table)
 
+    def changed_tables(self) -> list[Table]:
+        """Tables the changeset created or changed (their columns, constraints, indexes,
+        policies or triggers) and did not drop, in the order it first touched them."""
+        return [item for item in self.touched
+                if isinstance(item, Table) and self.tables.get(item.key) is item]
+
+    def new_tables(self) -> list[Table]:
+        return [table for table in self.changed_tables() if table.new]
+
     def mark_history(self) -> None:
         """Everything built so far becomes history: the next changeset starts."""
         for item in self.touched:

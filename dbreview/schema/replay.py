@@ -51,6 +51,12 @@ class Replay:
         if self.in_changeset:
             self.schema.alter(table)
 
+    def made_on(self, table: Table | None, item: object) -> None:
+        """`item` (an index, constraint, policy or trigger) is new, and so its table changed."""
+        self.made(item)
+        if table is not None:
+            self.altered(table)
+
 
 Handler = Callable[[Replay, Node], None]
 _HANDLERS: dict[str, Handler] = {}
@@ -105,7 +111,7 @@ def add_constraint(
     constraint = constraint_from_node(replay.schema, table, node, columns, replay.origin)
     if constraint is None:
         return
-    replay.made(constraint)
+    replay.made_on(table, constraint)
     table.constraints[constraint.name] = constraint
     if constraint.kind in ("primary key", "unique", "exclude"):
         index_name = node.get("indexname") or constraint.name
@@ -119,8 +125,8 @@ def add_constraint(
 
 
 def add_index(replay: Replay, index: Index) -> None:
-    replay.made(index)
     table = replay.schema.tables.get(index.table)
+    replay.made_on(table, index)
     if table is not None:
         table.indexes[index.name] = index
     replay.schema.indexes[(index.table[0], index.name)] = index
@@ -305,7 +311,7 @@ def _create_policy(replay: Replay, node: Node) -> None:
                     permissive=node.get("permissive", False), roles=roles,
                     using=node.get("qual"), check=node.get("with_check"), origin=replay.origin)
     table.policies[policy.name] = policy
-    replay.made(policy)
+    replay.made_on(table, policy)
 
 
 @handles("AlterPolicyStmt")
@@ -321,8 +327,7 @@ def _alter_policy(replay: Replay, node: Node) -> None:
     if "with_check" in node:
         policy.check = node["with_check"]
     policy.origin = replay.origin
-    if replay.in_changeset:
-        replay.schema.created(policy)
+    replay.made_on(table, policy)
 
 
 def _role_name(role: Node) -> str:
@@ -350,7 +355,7 @@ def _create_trigger(replay: Replay, node: Node) -> None:
                       timing=timing, row=bool(node.get("row")), origin=replay.origin,
                       events=frozenset(event for bit, event in _EVENTS.items() if bits & bit))
     table.triggers[trigger.name] = trigger
-    replay.made(trigger)
+    replay.made_on(table, trigger)
 
 
 @handles("CreateFunctionStmt")

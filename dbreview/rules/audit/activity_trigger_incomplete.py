@@ -31,7 +31,7 @@ _EVENT_BITS = {"insert": 4, "delete": 8, "update": 16}  # libpg_query's TRIGGER_
 def check(changeset: ChangesetContext) -> Iterator[Hit]:
     audit = changeset.config.audit
     log_key = log_table_key(changeset.schema, audit)
-    for table in changeset.schema.tables.values():
+    for table in changeset.changed_tables():
         triggers = log_triggers(table, audit)
         if table.key != log_key and any(trigger.new for trigger in triggers):
             yield from _judge(changeset, table, triggers)

@@ -29,7 +29,7 @@ from dbreview.schema.model import Table
     scope=Scope.CHANGESET,
 )
 def check(changeset: ChangesetContext) -> Iterator[Hit]:
-    for table in changeset.schema.tables.values():
+    for table in changeset.changed_tables():
         for constraint in table.constraints.values():
             if constraint.kind != "foreign key" or not constraint.new or not constraint.columns:
                 continue

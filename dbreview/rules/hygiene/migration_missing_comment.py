@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterator
 
 from dbreview.rules.base import FileContext, Hit, Scope, rule
-from dbreview.sql.comments import comments
+from dbreview.sql.comments import Comment, comments
 from dbreview.sql.preprocess import preprocess
 
 # Markers for migration runners and for dbreview say how to run or review the file, not why
@@ -34,10 +34,18 @@ _MARKER = re.compile(
 def check(file: FileContext) -> Iterator[Hit]:
     if not file.statements:
         return  # an empty file has nothing to explain
-    if any(not _MARKER.match(comment.text) for comment in comments(preprocess(file.text.up))):
+    if any(not _MARKER.match(comment.text) for comment in _comments(file)):
         return
     yield Hit(message=f"{file.migration.label} has no comment saying why the change is "
               "made")
+
+
+def _comments(file: FileContext) -> Iterator[Comment]:
+    """The comments before each statement first (scanning a whole 20,000-statement file costs
+    far more), then, only if none of them counts, every comment of the file."""
+    for statement in file.statements:
+        yield from comments(statement.leading)
+    yield from comments(preprocess(file.text.up))
 
 
 RULE = check

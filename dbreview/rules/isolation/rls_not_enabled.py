@@ -34,7 +34,7 @@ from dbreview.schema.model import Schema, Table
 )
 def check(context: ChangesetContext) -> Iterator[Hit]:
     config = context.config
-    for table in context.schema.tables.values():
+    for table in context.changed_tables():
         if table.kind not in TABLE_KINDS or table.rls_enabled:
             continue
         new_policies = [policy for policy in table.policies.values() if policy.new]

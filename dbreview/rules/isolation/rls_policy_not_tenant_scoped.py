@@ -34,7 +34,7 @@ from dbreview.schema.model import Policy
 def check(context: ChangesetContext) -> Iterator[Hit]:
     config = context.config
     column = config.tenancy.column
-    for table in context.schema.tables.values():
+    for table in context.changed_tables():
         if not is_tenant_table(table, config) or tenant_column(table, config) is None:
             continue
         for policy in table.policies.values():

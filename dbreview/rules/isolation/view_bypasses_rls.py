@@ -33,7 +33,7 @@ OLD_POSTGRES_REMEDIATION = ("PostgreSQL before 15 has no security_invoker: revok
 def check(context: ChangesetContext) -> Iterator[Hit]:
     config = context.config
     schema = context.schema
-    for view in schema.tables.values():
+    for view in schema.new_tables():
         if not view.new or view.kind != "view" or truthy(view.options.get("security_invoker")):
             continue
         protected = _protected_tables(view, schema, config)

@@ -38,12 +38,11 @@ from dbreview.schema.types import TypeRef
 def check(context: ChangesetContext) -> Iterator[Hit]:
     config = context.config
     expected = configured_type(config)
-    established = _types_in_history(context.schema, config)
     for table in new_tenant_tables(context.schema, config):
         column = tenant_column(table, config)
         if column is None:
             continue
-        problems = _type_problems(column.type, expected, established, config)
+        problems = _type_problems(column.type, expected, context.schema, config)
         nullable = is_nullable(table, column)
         if nullable:
             problems.append("it is nullable")
@@ -56,25 +55,32 @@ def check(context: ChangesetContext) -> Iterator[Hit]:
             )
 
 
-def _types_in_history(schema: Schema, config: Config) -> dict[str, TypeRef]:
-    """The tenant column's type on each tenant table the changeset did not create."""
-    found: dict[str, TypeRef] = {}
+def _established_otherwise(actual: TypeRef, schema: Schema, config: Config
+                           ) -> tuple[str, TypeRef] | None:
+    """A tenant table the changeset did not create whose tenant column has another type, when
+    none has `actual` (stops at the first that has it: usually the first one)."""
+    other: tuple[str, TypeRef] | None = None
     for table in schema.tables.values():
         column = tenant_column(table, config)
-        if not table.new and is_tenant_table(table, config) and column and column.type:
-            found[table.display] = column.type
-    return found
+        if table.new or column is None or column.type is None:
+            continue
+        if not is_tenant_table(table, config):
+            continue
+        if same_type(actual, column.type):
+            return None
+        other = other or (table.display, column.type)
+    return other
 
 
-def _type_problems(actual: TypeRef | None, expected: TypeRef | None,
-                   established: dict[str, TypeRef], config: Config) -> list[str]:
+def _type_problems(actual: TypeRef | None, expected: TypeRef | None, schema: Schema,
+                   config: Config) -> list[str]:
     if actual is None:
         return []
     problems = []
     if expected is not None and not same_type(actual, expected):
         problems.append(f"its type is {actual}, tenancy.type is {config.tenancy.type}")
-    if established and not any(same_type(actual, other) for other in established.values()):
-        table, other = next(iter(established.items()))
+    if (established := _established_otherwise(actual, schema, config)) is not None:
+        table, other = established
         problems.append(f"{table} uses {other}")
     return problems
 

@@ -45,8 +45,7 @@ def is_tenant_table(table: Table, config: Config) -> bool:
 
 def new_tenant_tables(schema: Schema, config: Config) -> list[Table]:
     """Tenant tables created in the changeset, as the changeset leaves them."""
-    return [table for table in schema.tables.values()
-            if table.new and is_tenant_table(table, config)]
+    return [table for table in schema.new_tables() if is_tenant_table(table, config)]
 
 
 def indexed_tenant_tables(context: ChangesetContext) -> list[Table]:
@@ -72,11 +71,11 @@ def is_nullable(table: Table, column: Column) -> bool:
 
 
 def tenants_table(schema: Schema, config: Config) -> Table | None:
-    entry = config.tenancy.tenants_table
-    qualified = "." in entry
-    for table in schema.tables.values():
-        in_scope = qualified or table.schema in config.tenancy.schemas
-        if in_scope and table.kind in TABLE_KINDS and names_entry(entry, table.key):
+    entry_schema, _, name = config.tenancy.tenants_table.rpartition(".")
+    # Looked up by key, not by scanning every table: this runs once per reviewed file.
+    for candidate in [entry_schema] if entry_schema else config.tenancy.schemas:
+        table = schema.tables.get((candidate, name))
+        if table is not None and table.kind in TABLE_KINDS:
             return table
     return None
 

@@ -31,7 +31,7 @@ KEY_KINDS = ("primary key", "unique")
 def check(context: ChangesetContext) -> Iterator[Hit]:
     config = context.config
     column = config.tenancy.column
-    for table in context.schema.tables.values():
+    for table in context.changed_tables():
         if not is_tenant_table(table, config) or tenant_column(table, config) is None:
             continue
         for index in table.indexes.values():
