@@ -205,6 +205,10 @@ class Schema:
     def new_tables(self) -> list[Table]:
         return [table for table in self.changed_tables() if table.new]
 
+    def new_functions(self) -> list[Function]:
+        return [item for item in self.touched if isinstance(item, Function)
+                and self.functions.get((item.schema, item.name)) is item]
+
     def mark_history(self) -> None:
         """Everything built so far becomes history: the next changeset starts."""
         for item in self.touched:

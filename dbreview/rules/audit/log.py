@@ -44,8 +44,10 @@ def log_function_key(schema: Schema, audit: AuditConfig) -> Key | None:
     schema_name, name = qualified(audit.function)
     if schema_name is not None:
         return (schema_name, name) if (schema_name, name) in schema.functions else None
-    candidates = [key for key in schema.functions if key[1] == name]
-    in_path = [key for key in candidates if key[0] in schema.search_path]
-    return next(iter(in_path or candidates), None)
+    in_path = next(((candidate, name) for candidate in schema.search_path
+                    if (candidate, name) in schema.functions), None)
+    if in_path is not None:
+        return in_path
+    return next((key for key in schema.functions if key[1] == name), None)
 
 

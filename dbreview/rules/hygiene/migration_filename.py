@@ -67,8 +67,13 @@ def _judged(migration: Migration, history: list[Migration], pattern: str, *,
         return migration.layout in _NAMED_FILES
     if migration.layout is not Layout.VERSIONED:
         return False
-    plain = [earlier for earlier in history if earlier.layout is Layout.VERSIONED]
-    return not plain or any(re.search(pattern, earlier.path.name) for earlier in plain)
+    any_plain = False
+    for earlier in history:  # stops at the first match: this runs for every reviewed file
+        if earlier.layout is Layout.VERSIONED:
+            if re.search(pattern, earlier.path.name):
+                return True
+            any_plain = True
+    return not any_plain
 
 
 def _rename_hint(migration: Migration) -> str:

@@ -26,8 +26,8 @@ from dbreview.rules.isolation.statement_fixes import set_search_path
 def check(context: ChangesetContext) -> Iterator[Hit]:
     trusted = [name for name in context.schema.search_path if name not in ("$user", "pg_temp")]
     path = [*trusted, "pg_temp"]  # the migration's own schemas; temporary objects last
-    for function in context.schema.functions.values():
-        if not function.new or not function.security_definer or function.search_path_set:
+    for function in context.schema.new_functions():
+        if not function.security_definer or function.search_path_set:
             continue
         statement = context.statement_at(function.origin)
         name = f"{function.schema}.{function.name}"
