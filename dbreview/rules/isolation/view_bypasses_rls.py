@@ -49,13 +49,16 @@ def check(context: ChangesetContext) -> Iterator[Hit]:
 
 
 def _protected_tables(view: Table, schema: Schema, config: Config) -> list[str]:
-    """The tables the view reads that row level security protects, or should."""
+    """The tables the view reads that row level security protects, or that the changeset
+    creates as tenant tables and so must protect (older tables without RLS in a project that
+    does not use it leave nothing to bypass)."""
     found: dict[str, None] = {}
     for kind, fields in walk(view.query):
         if kind != "RangeVar":
             continue
         table = schema.table(relation_name(fields) or (None, ""))
-        if table is not None and (table.rls_enabled or is_tenant_table(table, config)):
+        if table is not None and (table.rls_enabled
+                                  or (table.new and is_tenant_table(table, config))):
             found[table.display] = None
     return list(found)
 
