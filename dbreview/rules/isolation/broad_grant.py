@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dbreview.rules.base import Hit, StatementContext, rule
+from dbreview.rules.base import FileContext, Hit, Scope, rule
 from dbreview.rules.isolation.statement_fixes import grant_without
 from dbreview.rules.tenancy.tenant_tables import TENANT_TABLE_KEYS, is_tenant_key, is_tenant_table
 from dbreview.sql.nodes import Node, names, relation_name
@@ -21,23 +21,30 @@ BROAD_ROLES = ("anon", "public")  # anon: anyone holding the project's public AP
     remediation="Grant tenant tables to authenticated (and service_role) only",
     bad="GRANT SELECT ON projects TO anon;",
     good="GRANT SELECT ON projects TO authenticated;",
-    kinds=["GrantStmt"],
+    scope=Scope.FILE,
     config_keys=TENANT_TABLE_KEYS,
 )
-def check(context: StatementContext) -> Iterator[Hit]:
-    node = context.node
-    if not node.get("is_grant") or node.get("objtype") != "OBJECT_TABLE":
-        return
-    roles = [_role(spec) for spec in node.get("grantees") or ()]
-    broad = [role for role in roles if role in BROAD_ROLES]
-    tables = _tenant_tables(context, node)
-    if broad and tables:
+def check(file: FileContext) -> Iterator[Hit]:
+    # One finding per table and role in a file: schema dumps grant each privilege separately.
+    reported: set[tuple[str, str]] = set()
+    for statement in file.statements:
+        node = statement.node
+        if statement.kind != "GrantStmt" or not node.get("is_grant") \
+                or node.get("objtype") != "OBJECT_TABLE":
+            continue
+        roles = [_role(spec) for spec in node.get("grantees") or ()]
+        broad = [role for role in roles if role in BROAD_ROLES]
+        tables = [table for table in _tenant_tables(file, node)
+                  if any((table, role) not in reported for role in broad)]
+        if not broad or not tables:
+            continue
+        reported.update((table, role) for table in tables for role in broad)
         others = [role for role in roles if role not in BROAD_ROLES]
         yield Hit(
             message=f"GRANT to {' and '.join(broad)} on tenant table {_listed(tables)}: "
             "only row level security stands between its rows and unauthenticated clients",
-            table=tables[0],
-            suggested_sql=grant_without(context.statement.text, BROAD_ROLES) if others else None,
+            table=tables[0], at=file.origin(statement),
+            suggested_sql=grant_without(statement.text, BROAD_ROLES) if others else None,
         )
 
 
@@ -51,21 +58,22 @@ def _role(spec: Node) -> str:
     return "public" if role.get("roletype") == "ROLESPEC_PUBLIC" else role.get("rolename", "")
 
 
-def _tenant_tables(context: StatementContext, node: Node) -> list[str]:
-    config = context.config
+def _tenant_tables(file: FileContext, node: Node) -> list[str]:
+    assert file.changeset is not None
+    schema, config = file.changeset.schema, file.changeset.config
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
         schemas = set(names(node.get("objects")))
-        return [table.display for table in context.schema.tables.values()
+        return [table.display for table in schema.tables.values()
                 if table.schema in schemas and is_tenant_table(table, config)]
     found = []
     for item in node.get("objects") or ():
         name = relation_name(item.get("RangeVar"))
         if name is None:
             continue
-        table = context.table(name)
-        key = context.schema.key(name)
+        table = schema.table(name)
+        key = schema.key(name)
         if is_tenant_table(table, config) if table else is_tenant_key(key, config):
-            found.append(context.display(name))
+            found.append(f"{key[0]}.{key[1]}")
     return found
 
 
