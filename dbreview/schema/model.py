@@ -93,7 +93,8 @@ class Trigger:
 class Table:
     schema: str
     name: str
-    kind: str = "table"  # table | partitioned table | view | materialized view | foreign table
+    # table | partitioned table | temporary table | view | materialized view | foreign table
+    kind: str = "table"
     columns: dict[str, Column] = field(default_factory=dict)
     constraints: dict[str, Constraint] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)
@@ -165,6 +166,8 @@ class Schema:
         if schema is not None:
             return (schema, relname)
         pool = self.tables if objects is None else objects
+        if ("pg_temp", relname) in pool:  # the session's temporary schema comes first
+            return ("pg_temp", relname)
         for candidate in self.search_path:
             if (candidate, relname) in pool:
                 return (candidate, relname)

@@ -136,7 +136,8 @@ def _new_table(replay: Replay, range_var: Node, kind: str) -> Table | None:
     name = relation_name(range_var)
     assert name is not None
     schema = replay.schema
-    key: Key = (name[0] or schema.creation_schema, name[1])
+    default_schema = "pg_temp" if kind == "temporary table" else schema.creation_schema
+    key: Key = (name[0] or default_schema, name[1])
     if key in schema.tables and kind != "view":
         return None  # IF NOT EXISTS, or a history the model could not follow
     table = Table(schema=key[0], name=key[1], kind=kind, origin=replay.origin)
@@ -147,7 +148,10 @@ def _new_table(replay: Replay, range_var: Node, kind: str) -> Table | None:
 
 @handles("CreateStmt")
 def _create_table(replay: Replay, node: Node) -> None:
-    kind = "partitioned table" if node.get("partspec") else "table"
+    if node["relation"].get("relpersistence") == "t":
+        kind = "temporary table"  # gone with the session: no tenant, RLS or audit rules
+    else:
+        kind = "partitioned table" if node.get("partspec") else "table"
     table = _new_table(replay, node["relation"], kind)
     if table is None:
         return

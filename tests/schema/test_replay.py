@@ -128,3 +128,13 @@ def test_unknown_objects_are_left_alone() -> None:
         "ALTER TABLE ghost ADD COLUMN a int; DROP INDEX nothing; COMMENT ON TABLE x IS 'y';"
     )
     assert schema.tables == {}
+
+
+def test_a_temporary_table_lives_in_pg_temp_and_shadows_a_table_of_the_same_name() -> None:
+    schema = build("CREATE TABLE public.staging (id bigint);\n"
+                   "CREATE TEMP TABLE staging (id bigint, note text);\n"
+                   "CREATE INDEX staging_note_idx ON staging (note);")
+    temporary = schema.tables[("pg_temp", "staging")]
+    assert temporary.kind == "temporary table"
+    assert "staging_note_idx" in temporary.indexes
+    assert schema.tables[("public", "staging")].indexes == {}
