@@ -92,8 +92,8 @@ def test_a_named_file_is_reviewed_alone_with_its_history(cli: Cli) -> None:
     run = cli("check", named, "--format", "json")
     assert [report["path"] for report in run.json()["files"]] == [named]
     # orders is known (and reported as altered) only because the history was replayed
-    assert {"name": "public.orders", "change": "altered", "new": False} in (
-        run.json()["impact"]["tables"])
+    assert [(table["name"], table["change"], table["new"])
+            for table in run.json()["impact"]["tables"]] == [("public.orders", "altered", False)]
 
 
 def test_several_named_files_are_each_reviewed(cli: Cli) -> None:
@@ -252,6 +252,13 @@ def test_rules_explains_one_rule(cli: Cli) -> None:
     assert run.out.startswith("index-not-concurrent (locking, default error)")
     assert "Why: " in run.out and "Fix: " in run.out
     assert "CREATE INDEX CONCURRENTLY" in run.out
+
+
+def test_a_multi_line_example_is_indented_on_every_line(cli: Cli) -> None:
+    run = cli("rules", "access-exclusive-held")
+    example = run.out.split("Fires on:\n", 1)[1].split("\n\n", 1)[0]
+    assert len(example.splitlines()) > 1
+    assert all(line.startswith("    ") for line in example.splitlines())
 
 
 def test_an_unknown_rule_id_exits_2_with_a_suggestion(cli: Cli) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import textwrap
 from typing import Any
 
 from dbreview.errors import UsageError
@@ -38,8 +39,8 @@ def run_rules(rule_id: str | None) -> int:
     print(f"{rule.summary}\n")
     print(f"Why: {rule.rationale}\n")
     print(f"Fix: {rule.remediation}\n")
-    print(f"Fires on:\n    {rule.bad}\n")
-    print(f"Instead:\n    {rule.good}")
+    print(f"Fires on:\n{textwrap.indent(rule.bad, '    ')}\n")
+    print(f"Instead:\n{textwrap.indent(rule.good, '    ')}")
     if rule.config_keys:
         print(f"\nConfiguration: {', '.join(rule.config_keys)}")
     return 0
