@@ -11,16 +11,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbreview.config import Config
 from dbreview.impact.locks import StatementImpact
 from dbreview.layouts.base import Migration, MigrationText, TransactionMode
+from dbreview.rules.statements import NewColumn, new_columns
 from dbreview.schema.model import Origin, Schema, Table
 from dbreview.sql.directives import FileDirectives
 from dbreview.sql.nodes import Node, QName
 from dbreview.sql.parse import Statement
 from dbreview.sql.source import Span
+
+if TYPE_CHECKING:
+    from dbreview.shadow.model import ShadowRun
 
 
 class Severity(StrEnum):
@@ -90,6 +94,7 @@ class ChangesetContext:
     history: list[Migration]  # migrations before the changeset, in order
     repository: Path | None = None  # the repository root, when known
     changed_paths: set[str] = field(default_factory=set)  # every file the change touches
+    shadow: ShadowRun | None = None  # what a real server did with the changeset (--shadow)
 
     def new_tables(self) -> list[Table]:
         return self.schema.new_tables()
@@ -119,6 +124,13 @@ class StatementContext:
     impact: StatementImpact
     file: FileContext
     changeset: ChangesetContext
+    _new_columns: list[NewColumn] | None = None
+
+    def new_columns(self) -> list[NewColumn]:
+        """The statement's new columns, worked out once for the several rules that read them."""
+        if self._new_columns is None:
+            self._new_columns = list(new_columns(self.statement))
+        return self._new_columns
 
     @property
     def node(self) -> Node:

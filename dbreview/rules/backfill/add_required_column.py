@@ -7,7 +7,7 @@ from pglast.enums import ConstrType
 
 from dbreview.rules.base import Hit, StatementContext, rule
 from dbreview.rules.fixes import sql_name
-from dbreview.rules.statements import NewColumn, new_columns, rewrite_new_columns
+from dbreview.rules.statements import NewColumn, rewrite_new_columns
 from dbreview.sql.identifiers import truncated
 from dbreview.sql.nodes import QName, relation_name
 
@@ -37,7 +37,7 @@ def check(context: StatementContext) -> Iterator[Hit]:
         return
     assert name is not None
     table = context.display(name)
-    required = [column.name for column in new_columns(context.statement)
+    required = [column.name for column in context.new_columns()
                 if _required_without_value(column)]
     if required:
         yield Hit(message=f"ADD COLUMN {', '.join(required)} NOT NULL without a default fails "

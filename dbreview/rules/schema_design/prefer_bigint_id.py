@@ -8,7 +8,6 @@ from dbreview.rules.statements import (
     ColumnChange,
     NewColumn,
     declared_constraints,
-    new_columns,
     rewrite_new_columns,
     set_type,
 )
@@ -34,7 +33,7 @@ _BIGINT_WIDTH = INTEGER_WIDTH["bigint"]
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def check(context: StatementContext) -> Iterator[Hit]:
-    columns = {column.name: column for column in new_columns(context.statement)
+    columns = {column.name: column for column in context.new_columns()
                if _narrow(column.type)}
     roles = _key_roles(context, columns)
     if not roles:

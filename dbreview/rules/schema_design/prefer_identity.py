@@ -11,7 +11,6 @@ from dbreview.rules.statements import (
     ColumnChange,
     NewColumn,
     describe_columns,
-    new_columns,
     rewrite_new_columns,
     set_type,
 )
@@ -33,7 +32,7 @@ from dbreview.rules.statements import (
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def check(context: StatementContext) -> Iterator[Hit]:
-    columns = [column for column in new_columns(context.statement)
+    columns = [column for column in context.new_columns()
                if column.type is not None and column.type.is_serial]
     if columns:
         table = context.display(columns[0].table)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbreview.rules.base import Hit, StatementContext, rule
-from dbreview.rules.statements import NewColumn, describe_columns, new_columns, retyped
+from dbreview.rules.statements import NewColumn, describe_columns, retyped
 
 
 @rule(
@@ -22,7 +22,7 @@ from dbreview.rules.statements import NewColumn, describe_columns, new_columns, 
     kinds=["CreateStmt", "AlterTableStmt"],
 )
 def check(context: StatementContext) -> Iterator[Hit]:
-    columns = [column for column in new_columns(context.statement)
+    columns = [column for column in context.new_columns()
                if _bounded(column)]
     if columns:
         table = context.display(columns[0].table)
