@@ -1,1 +1,0 @@
-"""Rules of the shadow category: what a real PostgreSQL showed (only with `--shadow`)."""
