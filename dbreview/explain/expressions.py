@@ -1,0 +1,59 @@
+"""SQL text for the expression trees the schema model keeps (defaults, checks, policies).
+
+The model stores libpg_query's JSON tree; pglast prints only its own AST. The JSON differs from
+that AST in two ways this module bridges: constants are `{"sval": {"sval": …}}` instead of a
+`val` node (and zero values are left out), and fields of a fixed node type (a cast's
+`typeName`) come without their type's wrapper; lists are `List` nodes instead of tuples.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pglast import ast
+from pglast.stream import RawStream
+
+from dbreview.sql.nodes import Node
+
+_CONSTANT_KINDS = {"ival": "Integer", "fval": "Float", "sval": "String", "boolval": "Boolean",
+                   "bsval": "BitString"}
+_ZERO_VALUES = {"Integer": ("ival", 0), "Float": ("fval", "0"), "String": ("sval", ""),
+                "Boolean": ("boolval", False), "BitString": ("bsval", "")}
+
+
+def expression_sql(expression: Node) -> str:
+    """The SQL text of one expression tree, as pglast prints it."""
+    return str(RawStream()(_convert(expression, "")))
+
+
+def _convert(value: Any, c_type: str) -> Any:
+    if isinstance(value, list):
+        return tuple(_convert(item, "") for item in value)
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((kind, fields),) = value.items()
+        if kind == "List":  # pglast has no List node: a list is a tuple
+            return _convert(fields.get("items", []), "")
+        if kind[:1].isupper() and isinstance(fields, dict) and hasattr(ast, kind):
+            return _node(kind, fields)
+    declared = c_type.removesuffix("*")
+    if c_type.endswith("*") and hasattr(ast, declared):
+        return _node(declared, value)
+    raise ValueError(f"cannot print a {c_type or 'bare'} node: {sorted(value)}")
+
+
+def _node(kind: str, fields: Node) -> ast.Node:
+    node_class = getattr(ast, kind)
+    slots = node_class.__slots__
+    converted: dict[str, Any] = {"@": kind}
+    for name, value in fields.items():
+        if kind == "A_Const" and name in _CONSTANT_KINDS:
+            converted["val"] = _node(_CONSTANT_KINDS[name], value)
+        else:
+            converted[name] = _convert(value, slots[name].c_type if name in slots else "")
+    if kind in _ZERO_VALUES:
+        name, zero = _ZERO_VALUES[kind]
+        converted.setdefault(name, zero)
+    node: ast.Node = node_class(converted)
+    return node
