@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from dbreview.config import Config
 from dbreview.impact.locks import StatementImpact, statement_impact
 from dbreview.impact.transactions import track_transactions
 from dbreview.layouts.base import Migration, TransactionMode
 from dbreview.layouts.discover import MigrationSet
-from dbreview.review.impact import statement_facts, summarize_impact
+from dbreview.review.activity import activity_log
+from dbreview.review.changes import describe
+from dbreview.review.impact import RawHit, assess_file, statement_facts, summarize_impact
 from dbreview.review.model import FileReport, Finding, Review, Suppressed
+from dbreview.review.schema_changes import TableSnapshot, changed_tables, snapshot
+from dbreview.review.why import header_comment
 from dbreview.rules import Registry, Rule, Scope, registry
 from dbreview.rules.base import ChangesetContext, FileContext, Hit, StatementContext
-from dbreview.schema.model import Origin, Schema
+from dbreview.schema.model import Key, Origin, Schema
 from dbreview.schema.replay import replay
 from dbreview.secrets import mask_secrets
 from dbreview.sql.directives import apply_directives
@@ -28,12 +33,16 @@ from dbreview.sql.preprocess import preprocess
 from dbreview.sql.source import Span
 from dbreview.workspace import Workspace
 
+if TYPE_CHECKING:
+    from dbreview.shadow.session import ShadowSession
+
 
 @dataclass(slots=True)
 class Analyzer:
     config: Config
     workspace: Workspace = field(default_factory=Workspace)
     rules: Registry = field(default_factory=registry)
+    shadow: ShadowSession | None = None  # with --shadow: applies each changeset for real
 
     def review_each(
         self, migration_set: MigrationSet, selected: Iterable[Migration]
@@ -44,12 +53,13 @@ class Analyzer:
         schema = Schema()
         history: list[Migration] = []
         results: list[Changeset] = []
+        before: dict[Key, TableSnapshot] = {}  # each table as it was before any reviewed file
         remaining = len(chosen)
         for migration in migration_set.migrations:
             if remaining == 0:
                 break
             if migration.path in chosen:
-                results.append(self.review_changeset(schema, [migration], history))
+                results.append(self.review_changeset(schema, [migration], history, before))
                 schema.mark_history()
                 remaining -= 1
             else:
@@ -77,30 +87,41 @@ class Analyzer:
                 replay(schema, statement, Origin(path, statement.span), in_changeset=False)
 
     def review_changeset(
-        self, schema: Schema, migrations: list[Migration], history: list[Migration]
+        self, schema: Schema, migrations: list[Migration], history: list[Migration],
+        before: dict[Key, TableSnapshot] | None = None,
     ) -> Changeset:
         context = ChangesetContext(files=[], schema=schema, config=self.config, history=history,
                                    repository=self.workspace.root,
                                    changed_paths=self.workspace.changed_paths)
-        tables_before = set(schema.tables)
-        run = Changeset(context, self)
+        run = Changeset(context, self, {} if before is None else before)
         for migration in migrations:
             run.review_file(migration)
-        run.finish(tables_before)
+        if self.shadow is not None:
+            self.shadow.observe(context, run.files_reports)
+        run.finish()
         return run
 
 
 class Changeset:
     """One changeset under review: turns rule hits into findings and suppressions."""
 
-    def __init__(self, context: ChangesetContext, analyzer: Analyzer) -> None:
+    def __init__(self, context: ChangesetContext, analyzer: Analyzer,
+                 before: dict[Key, TableSnapshot]) -> None:
         self.context = context
         self.analyzer = analyzer
         self.files_reports: list[FileReport] = []
         self.reports_by_path: dict[str, FileReport] = {}
         self.statement_at: dict[tuple[str, int], Statement] = {}
-        self.raw_hits: list[tuple[Rule, Hit]] = []  # every hit, before config and suppression
-        self.review: Review | None = None
+        # every hit by file, before config and suppression
+        self.raw_hits: dict[str, list[RawHit]] = {}
+        # existing tables as they were before the changeset (or the first reviewed file) first
+        # locked them, shared by the changesets of one schema; and those this one locked
+        self.before = before
+        self.locked: set[Key] = set()
+        # the findings and facts of this changeset, its tables named but not yet described:
+        # `combine` completes the drafts of all changesets of a request together
+        self.draft: Review | None = None
+        self._review: Review | None = None
 
     def review_file(self, migration: Migration) -> None:
         analyzer = self.analyzer
@@ -116,7 +137,7 @@ class Changeset:
                            transaction_ids=transactions.ids,
                            unterminated=transactions.unterminated, changeset=self.context)
         report = FileReport(path=path, version=migration.version, migration=migration,
-                            statements=len(statements))
+                            statements=len(statements), why=header_comment(up, statements))
         self.context.files.append(file)
         self.files_reports.append(report)
         self.reports_by_path[path] = report
@@ -135,41 +156,62 @@ class Changeset:
         context = StatementContext(statement, impact, file, self.context)
         for rule in self.analyzer.rules.for_statement(statement.kind):
             self._record(rule, rule.check(context), file, statement)
-        facts = statement_facts(file.path, statement, impact)
-        if facts is not None:
-            report.facts.append(facts)
+        report.facts.append(statement_facts(file.path, statement, impact))
+        report.changes.extend(describe(statement, schema))
+        for lock in impact.locks:
+            if lock.known and not lock.new:
+                self.locked.add(lock.table)
+                if lock.table not in self.before:
+                    self.before[lock.table] = snapshot(schema.tables[lock.table])
         if statement.kind == "VariableSetStmt" and statement.node.get("name") == "lock_timeout":
             file.lock_timeout_lines.append(statement.span.line)
         if statement.kind:
             replay(schema, statement, file.origin(statement), in_changeset=True)
 
-    def finish(self, tables_before: set[tuple[str, str]]) -> None:
+    def finish(self) -> None:
         for rule in self.analyzer.rules.of_scope(Scope.CHANGESET):
             self._record(rule, rule.check(self.context), None, None)
-        impact = summarize_impact(self.context.schema, tables_before, self.files_reports,
-                                  [rule for rule, _ in self.raw_hits])
-        self.review = Review(files=self.files_reports, impact=impact,
-                             fail_on=self.analyzer.config.fail_on)
+        schema, config = self.context.schema, self.analyzer.config
+        for report in self.files_reports:
+            assess_file(report, self.raw_hits.get(report.path, []))
+        tables = changed_tables(schema, self.locked)
+        self.raw_hits.clear()  # a review of many files keeps every changeset: free it
+        self.draft = Review(files=self.files_reports, impact=summarize_impact(
+            self.files_reports, tables), fail_on=config.fail_on,
+            activity_log=activity_log(schema, config))
+
+    @property
+    def review(self) -> Review | None:
+        """The complete review of this changeset alone (None until it is finished)."""
+        if self._review is None and self.draft is not None:
+            # imported here: the explanations it adds reach back to the engine (schema.load)
+            from dbreview.review.build import Reviewed, combine
+
+            self._review = combine([Reviewed(self.draft, self.context.schema, self.before)],
+                                   self.analyzer.config)
+        return self._review
 
     def _record(self, rule: Rule, hits: Iterable[Hit], file: FileContext | None,
                 statement: Statement | None) -> None:
         config = self.context.config
         for hit in hits:
-            self.raw_hits.append((rule, hit))
+            path, span, target = self._locate(hit, file, statement)
+            message = mask_secrets(hit.message)
+            self.raw_hits.setdefault(path, []).append(RawHit(rule.category, message, span.line))
             severity = config.rules.get(rule.id, rule.severity.value)
             if severity == "off":
                 continue
-            path, span, target = self._locate(hit, file, statement)
             report = self.reports_by_path.get(path)
             if report is None:
                 continue
             reason = self._suppression(rule.id, path, target)
             if reason is not None:
-                report.suppressed.append(Suppressed(rule.id, path, span.line, reason))
+                report.suppressed.append(Suppressed(rule=rule.id, path=path, line=span.line,
+                                                    reason=reason))
                 continue
             report.findings.append(Finding(
                 rule=rule.id, severity=severity, category=rule.category,
-                message=mask_secrets(hit.message),
+                message=message,
                 remediation=hit.remediation or rule.remediation, path=path, line=span.line,
                 column=span.column, end_line=span.end_line, end_column=span.end_column,
                 table=hit.table,

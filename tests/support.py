@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pglast import parse_sql
 
 from dbreview.config import Config, parse_config
-from dbreview.engine import Analyzer
+from dbreview.engine import Analyzer, Changeset
 from dbreview.layouts.discover import load_set
 from dbreview.review.model import Finding, Review
 from dbreview.workspace import Workspace
+
+if TYPE_CHECKING:
+    from dbreview.shadow.session import ShadowSession
 
 CHANGESET_VERSION = 20250601000000
 
@@ -43,7 +46,17 @@ class Project:
         return migrations
 
 
-def review_project(project: Project, config: Config | dict[str, Any] | None = None) -> Review:
+def review_project(project: Project, config: Config | dict[str, Any] | None = None,
+                   shadow: ShadowSession | None = None) -> Review:
+    review = review_changeset(project, config, shadow).review
+    assert review is not None
+    return review
+
+
+def review_changeset(project: Project, config: Config | dict[str, Any] | None = None,
+                     shadow: ShadowSession | None = None) -> Changeset:
+    """The project's changeset reviewed as one, everything else as history; with `shadow`,
+    applied to a real server too."""
     migrations = project.write()
     if not isinstance(config, Config):
         config = parse_config(config or {}, "test config")
@@ -53,10 +66,8 @@ def review_project(project: Project, config: Config | dict[str, Any] | None = No
                 if m.path.relative_to(migrations).as_posix() in names]
     workspace = Workspace(root=project.root, changed_paths={
         f"{project.directory}/{name}" for name in names} | set(project.files))
-    changeset = Analyzer(config=config, workspace=workspace).review_together(
+    return Analyzer(config=config, workspace=workspace, shadow=shadow).review_together(
         migration_set, selected)
-    assert changeset.review is not None
-    return changeset.review
 
 
 def review_sql(tmp_path: Path, sql: str, history: str | list[str] = (),  # type: ignore[assignment]

@@ -1,71 +1,100 @@
-"""`--format markdown`: the sticky pull-request comment (templates/comment.md.j2).
+"""`--format markdown`: the sticky pull-request comment (review.md, "One sticky PR comment").
 
-This first version holds the verdict line, the findings of each file grouped by severity, the
-suppressed findings folded with their reasons, and a footer. Every value from the migration is
-escaped by the template environment (see `templating`).
+Ten sections, each a template under `templates/comment/`: verdict, impact summary, safety
+review, findings, migration preview, schema changes, activity log, schema explanations,
+documentation stubs, footer; with an LLM enabled, its AI-written notes follow the findings.
+Each renders at a detail level: 0 says everything, each higher level says less and points to
+the check run for the rest. The comment starts with every section
+at level 0 and, while it is longer than the limit, lowers the level of the least important
+section that can still give detail up; if that is not enough, whole sections are left out from
+the end. Large sections are folded (`<details>`) at every level.
+
+Every value from the pull request is escaped by the template environment (see `templating`);
+the marker the App finds its comment by is written once, at the top.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from urllib.parse import quote
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from dbreview import __version__
-from dbreview.render.common import by_position, counts_phrase, plural
-from dbreview.render.templating import Trusted, code, inline, untrusted_template
-from dbreview.review.model import FileReport, Finding, Review
+from dbreview.render.review_view import Links, ReviewView
+from dbreview.render.templating import Trusted, untrusted_template
+from dbreview.review.build import AcceptedRule, accept
+from dbreview.review.model import Review
 
-MARKER = "<!-- dbreview:review -->"
-
-SEVERITY_HEADINGS = (("error", "Errors"), ("warning", "Warnings"), ("notice", "Notices"))
+COMMENT_MARKER = "<!-- dbreview:review -->"
+MARKER = COMMENT_MARKER
+MAX_COMMENT = 65_000  # GitHub refuses comments over 65,536 characters
 
 
 @dataclass(frozen=True, slots=True)
-class Links:
-    """Where links point. The GitHub App knows; on the command line there are no links."""
-
-    docs: str | None = None  # base URL of docs/rules/, ending in "/"
-    blob: str | None = None  # base URL of the reviewed commit's files, ending in "/"
-
-    def rule(self, rule_id: str) -> Trusted:
-        label = code(rule_id)
-        if self.docs is None:
-            return label
-        return Trusted(f"[{label}]({self.docs}{quote(rule_id)}.md)")
-
-    def location(self, path: str, line: int) -> Trusted:
-        label = inline(f"{path}:{line}")
-        if self.blob is None:
-            return label
-        return Trusted(f"[{label}]({self.blob}{quote(path)}#L{line})")
+class Section:
+    name: str
+    levels: int  # how many detail levels its template knows
 
 
-def _verdict_icon(review: Review) -> str:
-    if review.failed:
-        return "❌"
-    return "⚠️" if review.findings() else "✅"
+SECTIONS = (
+    Section("verdict", 1), Section("impact", 3), Section("safety", 1), Section("findings", 3),
+    Section("enrichment", 2), Section("preview", 3), Section("schema", 3), Section("activity", 2),
+    Section("explanations", 2), Section("docs", 2), Section("footer", 1),
+)
+# The first gives detail up first when the comment is too long.
+SHRINK_ORDER = ("enrichment", "docs", "explanations", "preview", "schema", "activity", "impact",
+                "findings")
+_OMITTED = ("\n**Comment shortened:** the rest of the review is in {where}.\n\n")
 
 
-def _severity_groups(report: FileReport) -> list[tuple[str, list[Finding]]]:
-    groups = []
-    for severity, heading in SEVERITY_HEADINGS:
-        findings = by_position([f for f in report.findings if f.severity == severity])
-        if findings:
-            groups.append((heading, findings))
-    return groups
+@dataclass(slots=True)
+class _Layout:
+    view: ReviewView
+    levels: dict[str, int] = field(default_factory=lambda: {s.name: 0 for s in SECTIONS})
+    cache: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def section(self, name: str) -> str:
+        key = (name, self.levels[name])
+        if key not in self.cache:
+            template = untrusted_template(f"comment/{name}.md.j2")
+            self.cache[key] = template.render(view=self.view, level=self.levels[name])
+        return self.cache[key]
+
+    def text(self, names: Sequence[str]) -> str:
+        return "".join(self.section(name) for name in names)
+
+    def shrink(self) -> bool:
+        """Lower the level of the first section in SHRINK_ORDER that has one left."""
+        limits = {section.name: section.levels for section in SECTIONS}
+        for name in SHRINK_ORDER:
+            if self.levels[name] + 1 < limits[name]:
+                self.levels[name] += 1
+                return True
+        return False
 
 
-def render(review: Review, *, head_sha: str | None = None, links: Links | None = None) -> str:
-    links = links or Links()
-    return untrusted_template("comment.md.j2").render(
-        marker=Trusted(MARKER),
-        icon=Trusted(_verdict_icon(review)),
-        counts=counts_phrase(review),
-        files=plural(len(review.files), "file"),
-        head_sha=head_sha[:7] if head_sha else None,
-        reports=[report for report in review.files if report.findings or report.suppressed],
-        severity_groups=_severity_groups,
-        rule_link=links.rule,
-        location_link=links.location,
-        version=Trusted(__version__),
-    )
+def render(review: Review, *, head_sha: str | None = None, details_url: str | None = None,
+           ignored: Sequence[AcceptedRule] = (), links: Links | None = None,
+           limit: int = MAX_COMMENT) -> str:
+    """The comment for `review`. `ignored` (rules accepted with `/dbreview ignore`) are applied
+    first; `details_url` (the check run) is where a shortened comment points; `limit` leaves
+    room for what the App appends."""
+    view = ReviewView(accept(review, ignored), head_sha=head_sha, details_url=details_url,
+                      links=links or Links())
+    layout = _Layout(view)
+    names = [section.name for section in SECTIONS]
+    marker = COMMENT_MARKER + "\n"
+    while len(marker) + len(layout.text(names)) > limit and layout.shrink():
+        pass
+    if len(marker) + len(layout.text(names)) <= limit:
+        return marker + layout.text(names)
+    return marker + _without_trailing_sections(layout, names, limit - len(marker))
+
+
+def _without_trailing_sections(layout: _Layout, names: list[str], limit: int) -> str:
+    """Leave out sections from the end (the footer stays) until the rest fits."""
+    where = Trusted(f"[the check run]({layout.view.details_url})") if layout.view.details_url \
+        else "the output of `dbreview check`"
+    notice = _OMITTED.format(where=where)
+    kept = names[:-1]
+    while kept and len(layout.text(kept)) + len(notice) + len(layout.section("footer")) > limit:
+        kept.pop()
+    return layout.text(kept) + notice + layout.section("footer")

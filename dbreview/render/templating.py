@@ -56,6 +56,19 @@ def code(text: str) -> Trusted:
     return Trusted(f"{ticks}{padding}{text}{padding}{ticks}")
 
 
+def html_text(text: str) -> Trusted:
+    """Untrusted text inside an HTML block (a `<summary>`), where Markdown escapes would show
+    as backslashes: HTML-escaped, on one line, mentions broken."""
+    flat = _LINE_BREAKS.sub(" ", text)
+    return Trusted(_html_escape(flat).replace('"', "&quot;").replace("@", "@&#8203;"))
+
+
+def cell_code(text: str) -> Trusted:
+    """Untrusted text as a code span inside a table cell, where even a code span's `|` would
+    end the cell (GFM reads `\\|` there as a literal bar)."""
+    return Trusted(code(text).replace("|", "\\|"))
+
+
 def fence(text: str, info: str = "") -> Trusted:
     """Text as a fenced code block whose fence is longer than any backtick run inside it."""
     text = _inert(text).rstrip("\n")
@@ -92,7 +105,8 @@ def _environment(*, escape: bool) -> Environment:
         keep_trailing_newline=True,
         finalize=_escape_untrusted if escape else None,
     )
-    environment.filters.update(code=code, fence=fence, prose=prose, table_cell=table_cell)
+    environment.filters.update(code=code, cell_code=cell_code, fence=fence, html=html_text,
+                               prose=prose, table_cell=table_cell)
     return environment
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dbreview.render.common import by_position, summary_line
+from dbreview.render.common import by_position, risk_phrases, summary_line
 from dbreview.review.model import Review
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "notice": "\033[36m", "dim": "\033[2m",
@@ -39,5 +39,7 @@ def render(review: Review, *, colour: bool = False) -> str:
             lines.append(paint("dim", f"  {suppressed.line}:  suppressed {suppressed.rule} "
                                       f"({reason})"))
         lines.append("")
+    if review.files:
+        lines.append(paint("bold", "impact: ") + " · ".join(risk_phrases(review)))
     lines.append(summary_line(review))
     return "\n".join(lines) + "\n"

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from dbreview.layouts.base import Layout, Migration
 from dbreview.review.model import (
+    Accepted,
+    ActivityLog,
+    Change,
+    DocStub,
+    Explanation,
     FileReport,
     Finding,
+    FindingRef,
+    GlossaryEntry,
     Impact,
+    Item,
+    RelationshipMap,
     Review,
+    SafetyItem,
     StatementFacts,
     Suppressed,
     TableChange,
@@ -58,6 +69,62 @@ def sample_review() -> Review:
                 end_line=8, end_column=40, message="Column public.orders.note is varchar(80)",
                 remediation="Use text with a CHECK on its length", suggested_sql=None),
     ]
-    suppressed = [Suppressed("drop-column", PATH, 9, "column unused since v2")]
-    impact = Impact(tables=[TableChange("public.orders", "altered", False)])
-    return Review(files=[report(findings, suppressed, facts=[index_facts()])], impact=impact)
+    suppressed = [Suppressed(rule="drop-column", path=PATH, line=9,
+                             reason="column unused since v2")]
+    facts = [index_facts()]
+    impact = Impact(tables=[TableChange(name="public.orders", change="altered", new=False)],
+                    statements=facts)
+    return Review(files=[report(findings, suppressed, facts=facts)], impact=impact)
+
+
+def every_section_review(text: Callable[[str], str] = lambda plain: plain) -> Review:
+    """A review that fills every section of the comment. Each value a pull request controls
+    (paths, SQL, names, comments, PR text, messages) goes through `text`, so a test can swap
+    them all for hostile strings."""
+    path = text("supabase/migrations/20250301000000_orders.sql")
+    table = text("public.orders")
+    facts = StatementFacts(path=path, line=4, end_line=4, sql=text("ALTER TABLE orders ADD x int;"),
+                           lock="ACCESS EXCLUSIVE", tables=[table], new_tables=[],
+                           blocks="reads and writes", rewrite=True, scan=True)
+    item = Item(name=text("note"), detail=text("text not null"), change="changed",
+                was=text("varchar(80)"))
+    file = replace(
+        report([finding(path=path, message=text("message"), remediation=text("remedy"),
+                        suggested_sql=text("SELECT 1;"))],
+               [Suppressed(rule="drop-column", path=path, line=9, reason=text("reason"))],
+               path=path, facts=[facts]),
+        why=text("why the migration exists"),
+        changes=[Change(line=4, action="add", object="column", name=text("public.orders.x"),
+                        detail=text("integer"))],
+        backfill_needed=True, backfill_reasons=[text("backfill reason")], downtime_risk="high",
+        data_loss=True,
+    )
+    change = TableChange(name=table, change="altered", new=False, comment=text("comment"),
+                         tenant_table=True, columns=[item], constraints=[item], indexes=[item],
+                         relationships=[item], rls_enabled=True, policies=[item], triggers=[item])
+    return Review(
+        files=[file],
+        impact=Impact(tables=[change], statements=[facts], backfill_needed=True,
+                      backfill_reasons=[text("backfill reason")], downtime_risk="high",
+                      data_loss=True),
+        config_file=text(".github/dbreview.yml"), pr_title=text("title"), pr_body=text("body"),
+        safety=[SafetyItem(id="data-loss", title="Data-loss prevention", status="fail",
+                           checked="drops", findings=[FindingRef(rule="drop-column",
+                                                                severity="error", path=path,
+                                                                line=9)])],
+        activity_log=ActivityLog(table=table, function=text("public.log_activity()"),
+                                 changed=[text("adds log triggers")], triggers=[item],
+                                 covered=[table], uncovered=[text("public.notes")],
+                                 example_query=text("SELECT 2;")),
+        explanations=[Explanation(table=table, paragraph=text("paragraph"),
+                                  glossary=[GlossaryEntry(term=text("term"),
+                                                          meaning=text("meaning"))],
+                                  example_query=text("SELECT 3;"))],
+        relationship_maps=[RelationshipMap(tables=[table], mermaid="erDiagram\n    orders {\n"
+                                           "        uuid id PK\n    }\n",
+                                           text=text("orders.id"))],
+        doc_stubs=[DocStub(table=table, path=text("docs/schema/tables/orders.md"),
+                           content=text("# orders"))],
+        accepted=[Accepted(rule="drop-column", reason=text("accepted reason"), by=text("octocat"),
+                           at="2025-03-01T10:00:00Z")],
+    )

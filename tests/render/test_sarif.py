@@ -4,7 +4,6 @@ code scanning can place on the right lines and keep as the same alert across pus
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from importlib.resources import files
 from typing import Any
 
@@ -102,7 +101,7 @@ def test_fingerprints_survive_lines_moving_and_tell_statements_apart() -> None:
 
 
 def test_two_findings_of_a_rule_on_one_statement_are_two_alerts() -> None:
-    twice = [finding(), replace(finding(), message="and again")]
+    twice = [finding(), finding(message="and again")]
     review = Review(files=[report(twice, facts=[index_facts()])], impact=Impact())
     first, second = _fingerprints(review)
     assert first != second
@@ -110,7 +109,8 @@ def test_two_findings_of_a_rule_on_one_statement_are_two_alerts() -> None:
 
 def test_a_suppression_keeps_the_fingerprint_of_the_finding_it_silences() -> None:
     found = Review(files=[report([finding()], facts=[index_facts()])], impact=Impact())
-    silenced = Review(files=[report([], [Suppressed("index-not-concurrent", PATH, 3, "small")],
+    silenced = Review(files=[report([], [Suppressed(rule="index-not-concurrent", path=PATH, line=3,
+                                                       reason="small")],
                                     facts=[index_facts()])], impact=Impact())
     assert _fingerprints(found) == _fingerprints(silenced)
 

@@ -60,6 +60,14 @@ def test_findings_in_line_order_with_fix_sql_and_suppressions() -> None:
     assert "  9:  suppressed drop-column (column unused since v2)" in lines
 
 
+def test_the_impact_line_says_what_decides_the_merge() -> None:
+    review = sample_review()
+    review.impact.downtime_risk = "high"
+    review.impact.data_loss = True
+    assert render(review).splitlines()[-2] == (
+        "impact: downtime risk high · no backfill · can lose data · 1 table changed")
+
+
 def test_summary_line_counts_with_plurals() -> None:
     assert render(sample_review()).splitlines()[-1] == (
         "failure: 1 error, 1 warning, 1 notice, 1 suppressed in 1 file")
