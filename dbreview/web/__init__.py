@@ -1,0 +1,1 @@
+"""The webhook service (`dbreview serve`): FastAPI app, routes, worker queue, JSON logs."""
