@@ -14,34 +14,9 @@ from typing import Any
 
 import pytest
 
-ADMIN_DSN = os.environ.get("DBREVIEW_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+from dbreview.shadow.shim import SUPABASE_SHIM
 
-# What Supabase gives every project and migrations rely on: the API roles and auth helpers that
-# read the request's JWT claims.
-SUPABASE_SHIM = """
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'authenticated') THEN
-    CREATE ROLE authenticated NOLOGIN;
-  END IF;
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'service_role') THEN
-    CREATE ROLE service_role NOLOGIN BYPASSRLS;
-  END IF;
-END $$;
-CREATE SCHEMA IF NOT EXISTS auth;
-CREATE TABLE IF NOT EXISTS auth.users (id uuid PRIMARY KEY, email text,
-  raw_user_meta_data jsonb, raw_app_meta_data jsonb);
-CREATE OR REPLACE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS
-  $$ SELECT coalesce(nullif(current_setting('request.jwt.claims', true), ''), '{}')::jsonb $$;
-CREATE OR REPLACE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql STABLE AS
-  $$ SELECT nullif(auth.jwt() ->> 'sub', '')::uuid $$;
-CREATE OR REPLACE FUNCTION auth.role() RETURNS text LANGUAGE sql STABLE AS
-  $$ SELECT auth.jwt() ->> 'role' $$;
-CREATE OR REPLACE FUNCTION auth.email() RETURNS text LANGUAGE sql STABLE AS
-  $$ SELECT auth.jwt() ->> 'email' $$;
-CREATE EXTENSION IF NOT EXISTS pgcrypto;
-"""
+ADMIN_DSN = os.environ.get("DBREVIEW_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 class ScratchDatabase:

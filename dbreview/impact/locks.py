@@ -203,6 +203,10 @@ def _command_lock(
         return LockMode.SHARE_UPDATE_EXCLUSIVE, False, subtype == "AT_ValidateConstraint"
     if subtype in _SHARE_ROW_COMMANDS:
         return LockMode.SHARE_ROW_EXCLUSIVE, False, False
+    if subtype in ("AT_SetLogged", "AT_SetUnLogged") and table is not None:
+        # already logged (or unlogged): PostgreSQL leaves the table as it is
+        rewrite = table.options.get("unlogged", False) == (subtype == "AT_SetLogged")
+        return LockMode.ACCESS_EXCLUSIVE, rewrite, rewrite
     if subtype in _REWRITE_COMMANDS:
         return LockMode.ACCESS_EXCLUSIVE, True, True
     if subtype == "AT_DetachPartition" and definition.get("PartitionCmd", {}).get("concurrent"):
@@ -361,8 +365,22 @@ def _reindex(locks: _Collector, node: Node) -> None:
 
 @_analyzes("RefreshMatViewStmt")
 def _refresh(locks: _Collector, node: Node) -> None:
-    mode = LockMode.EXCLUSIVE if node.get("concurrent") else LockMode.ACCESS_EXCLUSIVE
-    locks.add(relation_name(node.get("relation")), mode, rewrite=True, scan=True)
+    concurrent = node.get("concurrent", False)
+    mode = LockMode.EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
+    # CONCURRENTLY applies the differences row by row; without it the view gets a new file
+    locks.add(relation_name(node.get("relation")), mode, rewrite=not concurrent, scan=True)
+
+
+_COMMENTED_RELATIONS = {"OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_FOREIGN_TABLE"}
+
+
+@_analyzes("CommentStmt")
+def _comment(locks: _Collector, node: Node) -> None:
+    kind, parts = node.get("objtype"), (node.get("object") or {}).get("List", {}).get("items")
+    if kind in _COMMENTED_RELATIONS and parts:
+        locks.add(qname_from_list(parts), LockMode.SHARE_UPDATE_EXCLUSIVE)
+    elif kind == "OBJECT_COLUMN" and parts:
+        locks.add(qname_from_list(parts[:-1]), LockMode.SHARE_UPDATE_EXCLUSIVE)
 
 
 @_analyzes("CreatePolicyStmt", "AlterPolicyStmt")

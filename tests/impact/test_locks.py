@@ -69,7 +69,10 @@ CASES = {
     "REINDEX INDEX CONCURRENTLY orders_status_idx": {"orders": (SUE, False, True)},
     "REFRESH MATERIALIZED VIEW order_totals": {"order_totals": (AE, True, True)},
     "REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals": {
-        "order_totals": (LockMode.EXCLUSIVE, True, True)},
+        "order_totals": (LockMode.EXCLUSIVE, False, True)},
+    "ALTER TABLE orders SET LOGGED": {"orders": (AE, False, False)},  # already logged: no-op
+    "COMMENT ON COLUMN orders.note IS 'free text'": {"orders": (SUE, False, False)},
+    "COMMENT ON TABLE public.orders IS 'sales'": {"orders": (SUE, False, False)},
     "CREATE POLICY p ON orders USING (true)": {"orders": (AE, False, False)},
     "CREATE TRIGGER t AFTER INSERT ON orders FOR EACH ROW EXECUTE FUNCTION f()": {
         "orders": (SRE, False, False)},

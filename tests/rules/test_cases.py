@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from dbreview.rules import registry
+from tests.shadow.support import case_shadow
 from tests.support import CHANGESET_VERSION, Project, assert_parses, findings_of, review_project
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -48,7 +49,8 @@ def test_rule_case(rule_id: str, case: dict[str, Any], tmp_path: Path) -> None:
             assert_parses(sql)
     project = Project(root=tmp_path, history=history, changeset=changeset,
                       files=case.get("repository", {}))
-    review = review_project(project, case.get("config"))
+    with case_shadow(case) as shadow:  # `shadow: true`: also applied to the test server
+        review = review_project(project, case.get("config"), shadow)
     found = findings_of(review, rule_id)
     expected = [tuple(item) if isinstance(item, list) else (item["line"], item.get("column", 1))
                 for item in case["expect"]]

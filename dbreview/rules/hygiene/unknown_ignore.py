@@ -9,9 +9,6 @@ from dbreview.schema.model import Origin
 from dbreview.sql.directives import Ignore
 from dbreview.sql.source import LineIndex, Span
 
-# Ids of the catalog that `--shadow` reports from a real server, outside the rule registry.
-_SHADOW_RULES = frozenset({"apply-error", "down-error"})
-
 
 @rule(
     id="unknown-ignore",
@@ -34,7 +31,7 @@ def check(file: FileContext) -> Iterator[Hit]:
     ignores = file.directives.every_ignore()
     if not ignores:
         return
-    known = registry().ids() | _SHADOW_RULES
+    known = registry().ids()
     lines = LineIndex(file.text.up)
     for ignore in sorted(ignores, key=lambda ignore: ignore.line):
         for rule_id in ignore.rules:

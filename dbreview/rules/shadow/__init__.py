@@ -1,0 +1,1 @@
+"""Rules of the shadow category: what a real PostgreSQL showed (only with `--shadow`)."""
