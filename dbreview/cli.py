@@ -18,7 +18,7 @@ from dbreview.errors import DbreviewError
 
 # Each module in dbreview/commands/ that is listed here adds one subcommand: it defines
 # `register(commands)`, which adds its parser and sets `run` (options -> exit code) as default.
-COMMANDS = ("check", "rules", "explain", "docs")
+COMMANDS = ("check", "rules", "serve", "ask", "explain", "docs")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -66,7 +66,21 @@ class DocsConfig(_Strict):
 
 
 class LlmConfig(_Strict):
+    """The optional LLM enrichment (docs in README, "LLM enrichment"). It runs only when this
+    says `enabled: true` and OPENAI_API_KEY is set."""
+
     enabled: bool = False
+    model: str | None = None  # DBREVIEW_LLM_MODEL wins: the deployment pays for the calls
+    timeout: float = Field(default=20.0, gt=0, le=600)  # seconds per HTTP attempt
+    max_output_tokens: int = Field(default=1200, ge=100, le=32_000)
+    token_budget: int = Field(default=20_000, ge=1_000)  # per review or answer, all calls
+    deadline: float = Field(default=30.0, gt=0, le=600)  # seconds for the whole enrichment
+
+
+class GitHubConfig(_Strict):
+    """The GitHub App's choices for this repository."""
+
+    drafts: bool = False  # review draft pull requests too (else once marked ready)
 
 
 class Config(_Strict):
@@ -81,6 +95,7 @@ class Config(_Strict):
     docs: DocsConfig = Field(default_factory=DocsConfig)
     llm: LlmConfig = Field(default_factory=LlmConfig)
     on_error: Literal["fail", "neutral"] = "fail"
+    github: GitHubConfig = Field(default_factory=GitHubConfig)
     source: str = Field(default="defaults", exclude=True)
 
 

@@ -64,6 +64,18 @@ def repository_root(start: Path) -> Path | None:
     return Path(result.stdout.strip()) if result.returncode == 0 else None
 
 
+def repository_for(paths: list[Path]) -> Path:
+    """The git repository holding the first path (else the current directory's), whose config
+    applies and where docs are written; the current directory outside any repository."""
+    starts = [Path.cwd()]
+    if paths:
+        starts.insert(0, paths[0] if paths[0].is_dir() else paths[0].parent)
+    for start in starts:
+        if start.is_dir() and (root := repository_root(start)) is not None:
+            return root
+    return Path.cwd()
+
+
 def changed_since(root: Path, revision: str) -> set[str]:
     """Files added or modified between the merge-base of `revision` and HEAD, plus uncommitted
     and untracked ones; paths relative to the repository root."""

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbreview.config import Config, load_config
 from dbreview.engine import Analyzer
 from dbreview.errors import InputError, UsageError
 from dbreview.render import renderer
-from dbreview.review.impact import merge_impacts
-from dbreview.review.model import Review
+from dbreview.review.build import Reviewed, combine, rename_file
+from dbreview.review.model import Enrichment, Review
 from dbreview.rules import registry
 from dbreview.rules.base import Scope
+from dbreview.shadow import shadow_session
 from dbreview.workspace import Workspace, changed_since, plan_changed, plan_paths, repository_root
+
+if TYPE_CHECKING:
+    from dbreview.shadow.session import ShadowSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,10 @@ class CheckRequest:
     # from the pull request's file list; otherwise --since asks git, or each file stands alone.
     changed_paths: frozenset[str] | None = None
     root: Path | None = None  # the repository's root when it is not a git checkout
+    pr_title: str | None = None  # why the change is made, in the pull request's words
+    pr_body: str | None = None
+    # --shadow: a scratch server's DSN; "" for DBREVIEW_SHADOW_DSN's, else a temporary cluster
+    shadow: str | None = None
 
 
 def _effective_config(request: CheckRequest, root: Path) -> Config:
@@ -64,9 +74,18 @@ def _root(request: CheckRequest) -> Path:
 def build_review(request: CheckRequest) -> Review:
     root = _root(request)
     config = _effective_config(request, root)
+    with shadow_session(request.shadow, config) as shadow:
+        review = _build_review(request, root, config, shadow)
+        if shadow is not None:
+            review.shadow = shadow.summary()
+        return review
+
+
+def _build_review(request: CheckRequest, root: Path, config: Config,
+                  shadow: ShadowSession | None) -> Review:
     workspace = Workspace(root=None if request.stdin else root)
     plans = plan_paths(request.paths, config, root)
-    analyzer = Analyzer(config=config, workspace=workspace)
+    analyzer = Analyzer(config=config, workspace=workspace, shadow=shadow)
     changesets = []
     if request.since is not None and request.stdin:
         raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
@@ -83,16 +102,15 @@ def build_review(request: CheckRequest) -> Review:
                 changesets.append(changeset)
                 progress.step()
         progress.done()
-    reviews = [changeset.review for changeset in changesets if changeset.review is not None]
-    _drop_repeated_changeset_findings(reviews)
-    review = Review(files=[report for r in reviews for report in r.files],
-                    impact=merge_impacts([r.impact for r in reviews]), fail_on=config.fail_on)
+    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
+             for changeset in changesets if changeset.draft is not None]
+    _drop_repeated_changeset_findings([part.review for part in parts])
     if request.stdin:
-        for report in review.files:
-            report.path = "<stdin>"
-            for finding in report.findings:
-                finding.path = "<stdin>"
-    return review
+        for part in parts:
+            for report in part.review.files:
+                rename_file(report, "<stdin>")
+    return combine(parts, config, root=root, pr_title=request.pr_title,
+                   pr_body=request.pr_body)
 
 
 def _drop_repeated_changeset_findings(reviews: list[Review]) -> None:
@@ -132,6 +150,10 @@ class _Progress:
 
 def run_check(request: CheckRequest) -> int:
     review = build_review(request)
+    if review.shadow is not None:
+        print(f"dbreview {review.shadow}", file=sys.stderr)
+    if request.format in ENRICHED_FORMATS:
+        review.enrichment = enrichment(review, request)
     if request.format == "text":
         from dbreview.render.text import render
 
@@ -144,6 +166,20 @@ def run_check(request: CheckRequest) -> int:
     else:
         sys.stdout.write(output)
     return 1 if review.failed else 0
+
+
+ENRICHED_FORMATS = ("json", "markdown")
+
+
+def enrichment(review: Review, request: CheckRequest) -> Enrichment | None:
+    """The AI-written notes, when `llm.enabled` and OPENAI_API_KEY are set; they go into the
+    JSON under their own key and into the Markdown as their own section."""
+    config = _effective_config(request, _root(request))
+    if not config.llm.enabled:  # spare the openai SDK's half-second import
+        return None
+    from dbreview.llm import EnrichmentContext, enrich
+
+    return asyncio.run(enrich(review, EnrichmentContext(config=config)))
 
 
 def _write_report(path: Path, report: str) -> None:
@@ -162,6 +198,7 @@ examples:
   dbreview check supabase/migrations/20250101120000_invoices.sql
   dbreview check --since origin/main              one changeset: what this branch changed
   dbreview check --format sarif --output dbreview.sarif
+  dbreview check --shadow                         also apply them to a temporary PostgreSQL
   cat new.sql | dbreview check -                  one migration from standard input
 
 exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad input
@@ -194,6 +231,15 @@ def register(commands: Any) -> None:
     check.add_argument("--pg-version", type=_pg_version, metavar="N",
                        help="PostgreSQL major version of production (default: 15)")
     check.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    check.add_argument("--pr-title", metavar="TEXT",
+                       help="the pull request's title: part of the review's why, and data for "
+                       "the LLM when it is enabled")
+    check.add_argument("--pr-body", metavar="TEXT", help="the pull request's description")
+    check.add_argument("--shadow", nargs="?", const="", metavar="DSN",
+                       help="also apply the migrations to a scratch PostgreSQL and report what "
+                       "fails and what each statement locks: the server of DSN (a superuser "
+                       "of a scratch server, never production; default: $DBREVIEW_SHADOW_DSN), "
+                       "else a temporary cluster started with initdb")
     check.set_defaults(run=run)
 
 
@@ -212,8 +258,14 @@ def run(options: argparse.Namespace) -> int:
 
 def _request(options: argparse.Namespace, paths: list[Path], *, stdin: bool = False
              ) -> CheckRequest:
+    shadow = options.shadow
+    if shadow and not _DSN.match(shadow):  # `--shadow supabase/migrations`: argparse took
+        shadow, paths = "", [Path(shadow), *paths]  # the path for the option's value
     return CheckRequest(
         paths=paths, since=options.since, format=options.format, config_path=options.config,
         fail_on=options.fail_on, pg_version=options.pg_version, output=options.output,
-        stdin=stdin,
+        stdin=stdin, pr_title=options.pr_title, pr_body=options.pr_body, shadow=shadow,
     )
+
+
+_DSN = re.compile(r"postgres(?:ql)?://|\S+=")  # a URI or key=value connection string

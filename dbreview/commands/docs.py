@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from dbreview.config import load_config
-from dbreview.schema.load import load_history, repository_for
+from dbreview.schema.load import load_history
 from dbreview.schema_docs import Outcome, build_docs, with_marker, write_file
+from dbreview.workspace import repository_for
 
 EPILOG = """\
 examples:

@@ -12,8 +12,9 @@ from dbreview.config import Config, load_config
 from dbreview.errors import UsageError
 from dbreview.explain import TableExplanation, explain_table, relationship_map
 from dbreview.explain.facts import sorted_tables
-from dbreview.schema.load import load_schema, repository_for
+from dbreview.schema.load import load_schema
 from dbreview.schema.model import Key, Schema
+from dbreview.workspace import repository_for
 
 WIDTH = 100
 EPILOG = """\

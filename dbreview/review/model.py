@@ -306,6 +306,7 @@ class Review(_Dumps):
     doc_stubs: list[DocStub] = Field(default_factory=list)
     accepted: list[Accepted] = Field(default_factory=list)
     enrichment: Enrichment | None = None  # only when an LLM is enabled
+    shadow: str | None = None  # with --shadow: what the scratch server traced, in one line
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -337,8 +338,9 @@ class Review(_Dumps):
         """docs/cli.md's keys in its order, then the keys added since."""
         data: dict[str, Any] = handler(self)
         first = ("schema_version", "tool", "conclusion", "counts", "files", "impact")
-        if data.get("enrichment") is None:  # without an LLM the document has no such key
-            data.pop("enrichment", None)
+        for optional in ("enrichment", "shadow"):  # absent, not null, when not asked for
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return {**{key: data.pop(key) for key in first}, **data}
 
     def findings(self) -> list[Finding]:

@@ -14,7 +14,7 @@ from dbreview.schema.model import Function, Index, Origin, Policy, Role, Schema,
 from dbreview.schema.replay import replay
 from dbreview.sql.parse import parse_statements
 from dbreview.sql.preprocess import preprocess
-from dbreview.workspace import Workspace, plan_paths, repository_root
+from dbreview.workspace import Workspace, plan_paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +33,6 @@ class Step:
 class History:
     schema: Schema = field(default_factory=Schema)
     steps: list[Step] = field(default_factory=list)
-
-
-def repository_for(paths: list[Path]) -> Path:
-    """The git repository holding the first path (else the current directory's), whose config
-    applies and where docs are written; the current directory outside any repository."""
-    starts = [Path.cwd()]
-    if paths:
-        starts.insert(0, paths[0] if paths[0].is_dir() else paths[0].parent)
-    for start in starts:
-        if start.is_dir() and (root := repository_root(start)) is not None:
-            return root
-    return Path.cwd()
 
 
 def load_schema(paths: list[Path], config: Config, root: Path) -> Schema:
