@@ -153,15 +153,24 @@ def unwrapped_auth_calls(expressions: Iterable[Node | None]) -> list[str]:
 
 
 def _calls(node: Any, *, wrapped: bool) -> Iterator[str]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _calls(item, wrapped=wrapped)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key == "FuncCall" and not wrapped and auth_call_name(value) in AUTH_CALLS:
+    # An explicit stack, not recursion: one generator per node made this the costliest check
+    # on a migration with thousands of policies.
+    stack: list[tuple[Any, bool]] = [(node, wrapped)]
+    while stack:
+        current, inside = stack.pop()
+        if isinstance(current, list):
+            stack.extend((item, inside) for item in reversed(current))
+            continue
+        if not isinstance(current, dict):
+            continue
+        children = []
+        for key, value in current.items():
+            if key == "FuncCall" and not inside and auth_call_name(value) in AUTH_CALLS:
                 yield f"{auth_call_name(value)}()"
-            scalar = key == "SubLink" and value.get("subLinkType") == "EXPR_SUBLINK"
-            yield from _calls(value, wrapped=wrapped or scalar)
+            if isinstance(value, dict | list):
+                scalar = key == "SubLink" and value.get("subLinkType") == "EXPR_SUBLINK"
+                children.append((value, inside or scalar))
+        stack.extend(reversed(children))
 
 
 def auth_call_name(call: Node) -> str:
