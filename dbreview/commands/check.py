@@ -20,7 +20,13 @@ from dbreview.review.model import Enrichment, Review
 from dbreview.rules import registry
 from dbreview.rules.base import Scope
 from dbreview.shadow import shadow_session
-from dbreview.workspace import Workspace, changed_since, plan_changed, plan_paths, repository_root
+from dbreview.workspace import (
+    Workspace,
+    changed_since,
+    plan_changed,
+    plan_paths,
+    repository_for,
+)
 
 if TYPE_CHECKING:
     from dbreview.shadow.session import ShadowSession
@@ -57,18 +63,11 @@ def _effective_config(request: CheckRequest, root: Path) -> Config:
 
 
 def _root(request: CheckRequest) -> Path:
-    """The git repository holding the first named path (so a check run from elsewhere still
-    finds its config and history), else the current directory's, else the current directory."""
+    """Where config and history come from: the App's mirror of the repository, else the git
+    repository holding the first named path (standard input has none) or the current one."""
     if request.root is not None:
         return request.root
-    starts = [Path.cwd()]
-    if request.paths and not request.stdin:
-        first = request.paths[0]
-        starts.insert(0, first if first.is_dir() else first.parent)
-    for start in starts:
-        if start.is_dir() and (root := repository_root(start)) is not None:
-            return root
-    return Path.cwd()
+    return repository_for([] if request.stdin else request.paths)
 
 
 def build_review(request: CheckRequest) -> Review:
