@@ -161,8 +161,10 @@ def _constraints_of(element: Node) -> Iterator[Node]:
 def _alter_table(locks: _Collector, node: Node) -> None:
     name = relation_name(node.get("relation"))
     if node.get("objtype") == "OBJECT_INDEX":
+        subtypes = {item.get("AlterTableCmd", {}).get("subtype") for item in node.get("cmds") or ()}
         index = locks.schema.index(name) if name else None
-        if index is not None:
+        # Storage parameters lock only the index, SHARE UPDATE EXCLUSIVE: no query waits.
+        if index is not None and not subtypes <= _INDEX_OPTION_COMMANDS:
             locks.add(index.table, LockMode.SHARE_UPDATE_EXCLUSIVE)
         return
     table = locks.schema.table(name) if name else None
@@ -178,6 +180,7 @@ _SHARE_UPDATE_COMMANDS = {
     "AT_ResetRelOptions", "AT_ClusterOn", "AT_DropCluster", "AT_ValidateConstraint",
     "AT_AttachPartition",
 }
+_INDEX_OPTION_COMMANDS = {"AT_SetRelOptions", "AT_ResetRelOptions"}
 _SHARE_ROW_COMMANDS = {
     "AT_EnableTrig", "AT_DisableTrig", "AT_EnableTrigAll", "AT_DisableTrigAll",
     "AT_EnableTrigUser", "AT_DisableTrigUser", "AT_EnableAlwaysTrig", "AT_EnableReplicaTrig",
@@ -206,6 +209,10 @@ def _command_lock(
     if subtype in ("AT_SetLogged", "AT_SetUnLogged") and table is not None:
         # already logged (or unlogged): PostgreSQL leaves the table as it is
         rewrite = table.options.get("unlogged", False) == (subtype == "AT_SetLogged")
+        return LockMode.ACCESS_EXCLUSIVE, rewrite, rewrite
+    if subtype == "AT_SetAccessMethod" and table is not None:
+        # the method the table already has: PostgreSQL leaves the table as it is
+        rewrite = command.get("name") != table.options.get("access_method", "heap")
         return LockMode.ACCESS_EXCLUSIVE, rewrite, rewrite
     if subtype in _REWRITE_COMMANDS:
         return LockMode.ACCESS_EXCLUSIVE, True, True

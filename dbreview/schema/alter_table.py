@@ -108,6 +108,8 @@ def apply_alter_table(replay: Replay, table: Table, commands: Iterable[Node]) ->
             setattr(table, attribute, value)
         elif subtype in ("AT_SetLogged", "AT_SetUnLogged"):
             table.options["unlogged"] = subtype == "AT_SetUnLogged"
+        elif subtype == "AT_SetAccessMethod":
+            table.options["access_method"] = command.get("name") or "heap"
         elif subtype in ("AT_SetRelOptions", "AT_ResetRelOptions"):
             _set_options(table, definition, reset=subtype == "AT_ResetRelOptions")
 

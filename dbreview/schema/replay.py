@@ -157,6 +157,8 @@ def _create_table(replay: Replay, node: Node) -> None:
         return
     if node["relation"].get("relpersistence") == "u":
         table.options["unlogged"] = True
+    if node.get("accessMethod"):
+        table.options["access_method"] = node["accessMethod"]
     for parent in node.get("inhRelations") or ():
         _copy_columns(replay.schema, table, relation_name(parent.get("RangeVar")))
     for element in node.get("tableElts") or ():

@@ -71,6 +71,9 @@ CASES = {
     "REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals": {
         "order_totals": (LockMode.EXCLUSIVE, False, True)},
     "ALTER TABLE orders SET LOGGED": {"orders": (AE, False, False)},  # already logged: no-op
+    "ALTER TABLE orders SET ACCESS METHOD heap": {"orders": (AE, False, False)},  # the same
+    # storage parameters lock the index alone, SHARE UPDATE EXCLUSIVE: no query waits
+    "ALTER INDEX orders_status_idx SET (fillfactor = 70)": {},
     "COMMENT ON COLUMN orders.note IS 'free text'": {"orders": (SUE, False, False)},
     "COMMENT ON TABLE public.orders IS 'sales'": {"orders": (SUE, False, False)},
     "CREATE POLICY p ON orders USING (true)": {"orders": (AE, False, False)},

@@ -49,6 +49,9 @@ def check(context: StatementContext) -> Iterator[Hit]:
     if found is None:
         return
     operation, relations = found
+    if context.statement.kind == "AlterTableStmt" and not any(
+            lock.rewrite for lock in context.impact.locks):
+        return  # SET LOGGED on a logged table, the access method it already has: no-ops
     existing = [name for name in relations if name is None or context.is_existing(name)]
     if not existing:
         return
