@@ -7,6 +7,7 @@ configuration or input error (one line on stderr naming the problem and the fix)
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -65,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> None:
     """The console script: exit without tearing down the review's objects one by one (on a
     20,000-statement review that teardown alone takes half a second)."""
+    # A review allocates millions of small objects that live until the end and form no
+    # cycles; collecting the youngest generation every 700 allocations only re-walks them.
+    gc.set_threshold(50_000, 20, 20)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

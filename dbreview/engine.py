@@ -7,7 +7,7 @@ whole on the schema the changeset leaves behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,26 +46,25 @@ class Analyzer:
 
     def review_each(
         self, migration_set: MigrationSet, selected: Iterable[Migration]
-    ) -> list[Changeset]:
-        """Review each selected migration on its own, with every earlier one as history."""
+    ) -> Iterator[Changeset]:
+        """Review each selected migration on its own, with every earlier one as history; one at
+        a time, so a caller that keeps only what it needs lets each file's parse trees go."""
         # By path, not identity: a file named on the command line is loaded on its own.
         chosen = {migration.path for migration in selected}
         schema = Schema()
         history: list[Migration] = []
-        results: list[Changeset] = []
         before: dict[Key, TableSnapshot] = {}  # each table as it was before any reviewed file
         remaining = len(chosen)
         for migration in migration_set.migrations:
             if remaining == 0:
                 break
             if migration.path in chosen:
-                results.append(self.review_changeset(schema, [migration], history, before))
+                yield self.review_changeset(schema, [migration], history, before)
                 schema.mark_history()
                 remaining -= 1
             else:
                 self.replay_history(schema, migration)
             history.append(migration)
-        return results
 
     def review_together(
         self, migration_set: MigrationSet, selected: Iterable[Migration]

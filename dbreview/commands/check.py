@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dbreview.config import Config, load_config
-from dbreview.engine import Analyzer
+from dbreview.engine import Analyzer, Changeset
 from dbreview.errors import InputError, UsageError
 from dbreview.render import renderer
 from dbreview.review.build import Reviewed, combine, rename_file
@@ -85,7 +85,8 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
     workspace = Workspace(root=None if request.stdin else root)
     plans = plan_paths(request.paths, config, root)
     analyzer = Analyzer(config=config, workspace=workspace, shadow=shadow)
-    changesets = []
+    changesets: list[Changeset] = []
+    parts: list[Reviewed] = []
     if request.since is not None and request.stdin:
         raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
     if request.since is not None or request.changed_paths is not None:
@@ -98,11 +99,14 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
         progress = _Progress(total)
         for plan in plans:
             for changeset in analyzer.review_each(plan.migration_set, plan.selected):
-                changesets.append(changeset)
+                # Keep the draft, not the changeset: its parse trees can go.
+                if changeset.draft is not None:
+                    parts.append(Reviewed(changeset.draft, changeset.context.schema,
+                                          changeset.before))
                 progress.step()
         progress.done()
-    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
-             for changeset in changesets if changeset.draft is not None]
+    parts += [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
+              for changeset in changesets if changeset.draft is not None]
     _drop_repeated_changeset_findings([part.review for part in parts])
     if request.stdin:
         for part in parts:

@@ -39,26 +39,32 @@ class Statement:
     ignores: dict[str, str] = field(default_factory=dict)  # rule id -> reason
 
 
+# Above this size a parse tree is frozen out of the cyclic collector's sight (see _paused_gc).
+_FREEZE_BYTES = 1_000_000
+
+
 @contextmanager
-def _paused_gc() -> Iterator[None]:
+def _paused_gc(*, freeze: bool) -> Iterator[None]:
     # Building a large JSON tree triggers the cyclic collector again and again although it
     # creates no cycles; pausing it makes parsing three times faster. Freezing what was built
-    # keeps later collections from walking the tree again (it holds no cycles, so reference
-    # counting still frees it).
+    # keeps later collections from walking a large tree again (it holds no cycles, so reference
+    # counting still frees it). Freezing also pins whatever cyclic garbage is waiting, so it is
+    # kept for large files only: a folder of small files would pin every file reviewed so far.
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 
 def parse_statements(text: str, lines: LineIndex | None = None) -> list[Statement]:
     """Every statement of `text`, in order; those that do not parse carry `error`."""
     lines = lines or LineIndex(text)
-    with _paused_gc():
+    with _paused_gc(freeze=len(text) > _FREEZE_BYTES):
         try:
             tree = json.loads(pg.parse_sql_json(text))
         except pg.ParseError:
