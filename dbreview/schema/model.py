@@ -159,6 +159,9 @@ class Schema:
     schemas: set[str] = field(default_factory=lambda: {"public"})
     search_path: list[str] = field(default_factory=lambda: ["public"])
     touched: list[Any] = field(default_factory=list)  # objects new or altered in the changeset
+    # function name -> the keys of the functions of that name, in creation order: looking a
+    # name up in every schema stays cheap when a long history defines thousands of functions
+    _functions_by_name: dict[str, list[Key]] = field(default_factory=dict)
 
     def key(self, name: QName, objects: dict[Key, Any] | None = None) -> Key:
         """The qualified key of a possibly unqualified name, through the search path."""
@@ -207,6 +210,21 @@ class Schema:
 
     def new_tables(self) -> list[Table]:
         return [table for table in self.changed_tables() if table.new]
+
+    def add_function(self, function: Function) -> None:
+        key = (function.schema, function.name)
+        if key not in self.functions:
+            self._functions_by_name.setdefault(function.name, []).append(key)
+        self.functions[key] = function
+
+    def drop_function(self, key: Key) -> None:
+        if self.functions.pop(key, None) is not None:
+            self._functions_by_name[key[1]].remove(key)
+
+    def function_named(self, name: str) -> Key | None:
+        """The first function called `name` in any schema, if any."""
+        keys = self._functions_by_name.get(name)
+        return keys[0] if keys else None
 
     def new_functions(self) -> list[Function]:
         return [item for item in self.touched if isinstance(item, Function)

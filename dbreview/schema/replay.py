@@ -257,8 +257,8 @@ def _drop(replay: Replay, node: Node) -> None:
         for item in node.get("objects") or ():
             function = item.get("ObjectWithArgs")
             if function:
-                schema.functions.pop(schema.key(qname_from_list(function["objname"]),
-                                                schema.functions), None)
+                schema.drop_function(schema.key(qname_from_list(function["objname"]),
+                                                schema.functions))
 
 
 def _drop_table_member(schema: Schema, kind: str, parts: list[str]) -> None:
@@ -380,7 +380,7 @@ def _create_function(replay: Replay, node: Node) -> None:
         search_path_set=_sets_search_path(node),
         volatility=_sval(options.get("volatility")) or "volatile",
     )
-    schema.functions[key] = function
+    schema.add_function(function)
     replay.made(function)
 
 

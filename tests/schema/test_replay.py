@@ -138,3 +138,16 @@ def test_a_temporary_table_lives_in_pg_temp_and_shadows_a_table_of_the_same_name
     assert temporary.kind == "temporary table"
     assert "staging_note_idx" in temporary.indexes
     assert schema.tables[("public", "staging")].indexes == {}
+
+
+def test_functions_are_found_by_name_in_any_schema_until_dropped() -> None:
+    schema = build("""
+        CREATE FUNCTION audit.log_activity() RETURNS trigger LANGUAGE sql AS 'SELECT 1';
+        CREATE FUNCTION public.log_activity() RETURNS trigger LANGUAGE sql AS 'SELECT 1';
+        CREATE OR REPLACE FUNCTION audit.log_activity() RETURNS trigger LANGUAGE sql AS 'SELECT 2';
+    """)
+    assert schema.function_named("log_activity") == ("audit", "log_activity")
+    build("DROP FUNCTION audit.log_activity();", schema)
+    assert schema.function_named("log_activity") == ("public", "log_activity")
+    build("DROP FUNCTION log_activity();", schema)
+    assert schema.function_named("log_activity") is None and not schema.functions

@@ -48,6 +48,6 @@ def log_function_key(schema: Schema, audit: AuditConfig) -> Key | None:
                     if (candidate, name) in schema.functions), None)
     if in_path is not None:
         return in_path
-    return next((key for key in schema.functions if key[1] == name), None)
+    return schema.function_named(name)
 
 
