@@ -16,10 +16,8 @@ from typing import Any, Literal
 from pydantic import (
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     TypeAdapter,
     computed_field,
-    model_serializer,
 )
 from pydantic.dataclasses import dataclass
 
@@ -33,6 +31,10 @@ Risk = Literal["none", "low", "high"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "notice")
 _RANKS = {"error": 3, "warning": 2, "notice": 1}
 RISK_ORDER: dict[str, int] = {"none": 0, "low": 1, "high": 2}
+
+
+def _absent(value: object) -> bool:
+    return value is None
 
 
 class _Dumps:
@@ -55,20 +57,14 @@ class Finding(_Dumps):
     category: str
     message: str
     remediation: str
-    suggested_sql: str | None = None  # present in the JSON only where a safe rewrite exists
+    # present in the JSON only where a safe rewrite exists
+    suggested_sql: str | None = Field(default=None, exclude_if=_absent)
     table: str | None = None
     line: int
     column: int
     end_line: int
     end_column: int
     path: str = Field(exclude=True)  # the file's own `path` says it in the JSON
-
-    @model_serializer(mode="wrap")
-    def _without_missing_sql(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        if data.get("suggested_sql") is None:
-            data.pop("suggested_sql", None)
-        return data
 
 
 @dataclass(slots=True, kw_only=True)
@@ -290,6 +286,10 @@ class Tool(_Dumps):
     version: str = __version__
 
 
+# cli.md's first keys: these four, then `files` and `impact` (the first fields of Review).
+_COMPUTED_FIRST = ("schema_version", "tool", "conclusion", "counts")
+
+
 @dataclass(slots=True, kw_only=True)
 class Review(_Dumps):
     files: list[FileReport]
@@ -305,8 +305,9 @@ class Review(_Dumps):
     relationship_maps: list[RelationshipMap] = Field(default_factory=list)
     doc_stubs: list[DocStub] = Field(default_factory=list)
     accepted: list[Accepted] = Field(default_factory=list)
-    enrichment: Enrichment | None = None  # only when an LLM is enabled
-    shadow: str | None = None  # with --shadow: what the scratch server traced, in one line
+    # absent, not null, when not asked for
+    enrichment: Enrichment | None = Field(default=None, exclude_if=_absent)  # an LLM is enabled
+    shadow: str | None = Field(default=None, exclude_if=_absent)  # --shadow: what it traced
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -333,21 +334,23 @@ class Review(_Dumps):
             counts["suppressed"] += len(report.suppressed)
         return counts
 
-    @model_serializer(mode="wrap")
-    def _contract_keys_first(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        """docs/cli.md's keys in its order, then the keys added since."""
-        data: dict[str, Any] = handler(self)
-        first = ("schema_version", "tool", "conclusion", "counts", "files", "impact")
-        for optional in ("enrichment", "shadow"):  # absent, not null, when not asked for
-            if data.get(optional) is None:
-                data.pop(optional, None)
-        return {**{key: data.pop(key) for key in first}, **data}
-
     def findings(self) -> list[Finding]:
         return [finding for report in self.files for finding in report.findings]
 
-    def to_json(self) -> bytes:
-        return _adapter(Review).dump_json(self)
+    def to_json(self) -> bytearray:
+        """docs/cli.md's keys in its order, then the keys added since. Its first four keys are
+        computed, which pydantic writes last: they are written on their own and put first, so
+        the large rest goes straight to JSON without a detour through Python dicts."""
+        adapter = _adapter(Review)
+        document = bytearray(adapter.dump_json(self, include=set(_COMPUTED_FIRST)))
+        document[-1:] = b","
+        # a large review's JSON is tens of megabytes: joined without another copy of it
+        document += memoryview(adapter.dump_json(self, exclude=set(_COMPUTED_FIRST)))[1:]
+        return document
+
+    def model_dump(self, **options: Any) -> dict[str, Any]:
+        data = _Dumps.model_dump(self, **options)
+        return {**{key: data.pop(key) for key in _COMPUTED_FIRST if key in data}, **data}
 
     @property
     def failed(self) -> bool:
