@@ -8,6 +8,9 @@ that AST in two ways this module bridges: constants are `{"sval": {"sval": …}}
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from pglast import ast
@@ -21,9 +24,31 @@ _ZERO_VALUES = {"Integer": ("ival", 0), "Float": ("fval", "0"), "String": ("sval
                 "Boolean": ("boolval", False), "BitString": ("bsval", "")}
 
 
+# Parse trees as text, remembered by their shape: migrations repeat the same defaults and policy
+# expressions table after table, and printing one costs twenty times more than recognising it.
+_LOCATION = re.compile(r'"location": -?\d+')
+_TEXTS: dict[str, str] = {}
+_TEXTS_LIMIT = 4096  # the App reviews pull request after pull request in one process
+
+
+def remembered(key: str, make: Callable[[], str]) -> str:
+    text = _TEXTS.get(key)
+    if text is None:
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        text = _TEXTS[key] = make()
+    return text
+
+
+def shape(*trees: Any) -> str:
+    """The same for trees that differ only in where their file wrote them."""
+    return _LOCATION.sub("", json.dumps(trees, default=str))
+
+
 def expression_sql(expression: Node) -> str:
     """The SQL text of one expression tree, as pglast prints it."""
-    return str(RawStream()(_convert(expression, "")))
+    return remembered("expression" + shape(expression),
+                      lambda: str(RawStream()(_convert(expression, ""))))
 
 
 def _convert(value: Any, c_type: str) -> Any:

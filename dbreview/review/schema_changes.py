@@ -9,14 +9,12 @@ the tables that end up in the review are ever described.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from dbreview.config import Config
-from dbreview.explain.expressions import expression_sql
+from dbreview.explain.expressions import expression_sql, remembered, shape
 from dbreview.explain.facts import foreign_keys, logged, policy_text, trigger_text
 from dbreview.review.model import Item, TableChange
 from dbreview.rules.tenancy.tenant_tables import is_tenant_table
@@ -37,29 +35,8 @@ class TableSnapshot:
     rls_enabled: bool
 
 
-# Parse trees as text, remembered by their shape: migrations repeat the same defaults and policy
-# expressions table after table, and printing one costs twenty times more than recognising it.
-_LOCATION = re.compile(r'"location": -?\d+')
-_TEXTS: dict[str, str] = {}
-_TEXTS_LIMIT = 4096  # the App reviews pull request after pull request in one process
-
-
-def _remembered(key: str, make: Callable[[], str]) -> str:
-    text = _TEXTS.get(key)
-    if text is None:
-        if len(_TEXTS) >= _TEXTS_LIMIT:
-            _TEXTS.clear()
-        text = _TEXTS[key] = make()
-    return text
-
-
-def _shape(*trees: Any) -> str:
-    """The same for trees that differ only in where their file wrote them."""
-    return _LOCATION.sub("", json.dumps(trees, default=str))
-
-
 def _expression(tree: Any) -> str:
-    return _remembered("expression" + _shape(tree), lambda: mask_secrets(expression_sql(tree)))
+    return mask_secrets(expression_sql(tree))
 
 
 def _column_state(column: Column) -> ColumnState:
@@ -201,9 +178,9 @@ class _Describer:
 def _policy_detail(policy: Policy) -> str:
     """`SELECT for authenticated, USING (…)`: policy_text without the name, which the key
     leaves out so that every table's copy of one policy is printed once."""
-    key = "policy" + _shape(policy.permissive, policy.command, policy.roles, policy.using,
+    key = "policy" + shape(policy.permissive, policy.command, policy.roles, policy.using,
                             policy.check)
-    return _remembered(key, lambda: mask_secrets(
+    return remembered(key, lambda: mask_secrets(
         policy_text(replace(policy, name="")).split(": ", 1)[1]))
 
 
