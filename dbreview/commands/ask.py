@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,9 @@ def run(options: argparse.Namespace) -> int:
     if not question:
         raise UsageError("the question is empty; ask something, e.g. "
                          "`dbreview ask \"which tables reference users?\"`")
-    from dbreview.ask import answer  # the LLM client (openai) loads only for `ask`
+    import asyncio  # like the LLM client (openai), loaded only for `ask`
+
+    from dbreview.ask import answer
 
     paths: list[Path] = options.paths
     root = repository_for(paths)

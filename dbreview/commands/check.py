@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import sys
 import tempfile
@@ -181,6 +180,8 @@ def enrichment(review: Review, request: CheckRequest) -> Enrichment | None:
     config = _effective_config(request, _root(request))
     if not config.llm.enabled:  # spare the openai SDK's half-second import
         return None
+    import asyncio
+
     from dbreview.llm import EnrichmentContext, enrich
 
     return asyncio.run(enrich(review, EnrichmentContext(config=config)))

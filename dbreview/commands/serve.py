@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from dbreview.errors import UsageError
-from dbreview.settings import load_settings
 
 
 def _port(value: str) -> int:
@@ -31,6 +30,10 @@ def register(commands: Any) -> None:
 
 
 def run(options: argparse.Namespace) -> int:
+    # imported here: the settings bring pydantic-settings and cryptography, which every other
+    # command's start-up would pay for
+    from dbreview.settings import load_settings
+
     settings = load_settings()  # ConfigError: one line naming the variable, exit 2
 
     import uvicorn
