@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from dbreview.config import Config
@@ -24,10 +25,17 @@ class Workspace:
     def display(self, path: Path) -> str:
         if self.root is not None:
             try:
-                return path.resolve().relative_to(self.root.resolve()).as_posix()
+                located = _resolved(path.parent) / path.name  # a linked file stays where it is
+                return located.relative_to(_resolved(self.root)).as_posix()
             except ValueError:
                 pass
         return path.as_posix()
+
+
+@lru_cache(maxsize=256)
+def _resolved(directory: Path) -> Path:
+    """Each folder resolved once: a folder review names thousands of files in a few folders."""
+    return directory.resolve()
 
 
 @dataclass(slots=True)
