@@ -42,10 +42,14 @@ def check(context: StatementContext) -> Iterator[Hit]:
 
 # A word or a quoted name long enough to be over the limit: 16 characters of up to 4 bytes.
 _LONG_WORD = re.compile(r'"(?:[^"]|"")+"|[\w$]{16,}')
+# In ASCII text a character is a byte: only a word or a quoted name of 64 characters can be.
+_LONG_ASCII_WORD = re.compile(r'"(?:[^"]|""){64,}"|[\w$]{64,}')
 
 
 def _may_hold_long_name(text: str) -> bool:
     """A cheap test before the scanner, which costs far more than the rule on most statements."""
+    if text.isascii():
+        return _LONG_ASCII_WORD.search(text) is not None
     return any(len(match.group().encode("utf-8")) > MAX_IDENTIFIER_BYTES
                for match in _LONG_WORD.finditer(text))
 
