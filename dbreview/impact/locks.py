@@ -163,8 +163,14 @@ def _alter_table(locks: _Collector, node: Node) -> None:
     if node.get("objtype") == "OBJECT_INDEX":
         subtypes = {item.get("AlterTableCmd", {}).get("subtype") for item in node.get("cmds") or ()}
         index = locks.schema.index(name) if name else None
-        # Storage parameters lock only the index, SHARE UPDATE EXCLUSIVE: no query waits.
-        if index is not None and not subtypes <= _INDEX_OPTION_COMMANDS:
+        if index is None:
+            return
+        if "AT_SetTableSpace" in subtypes:
+            # ACCESS EXCLUSIVE on the index while its files are copied. Every query planned on
+            # the table opens all its indexes, so the table's reads and writes wait as long.
+            locks.add(index.table, LockMode.ACCESS_EXCLUSIVE, scan=True)
+        elif not subtypes <= _INDEX_OPTION_COMMANDS:
+            # storage parameters lock only the index, SHARE UPDATE EXCLUSIVE: no query waits
             locks.add(index.table, LockMode.SHARE_UPDATE_EXCLUSIVE)
         return
     table = locks.schema.table(name) if name else None

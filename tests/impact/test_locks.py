@@ -74,6 +74,8 @@ CASES = {
     "ALTER TABLE orders SET ACCESS METHOD heap": {"orders": (AE, False, False)},  # the same
     # storage parameters lock the index alone, SHARE UPDATE EXCLUSIVE: no query waits
     "ALTER INDEX orders_status_idx SET (fillfactor = 70)": {},
+    # the index alone is locked, but queries on the table open it: they wait for the copy
+    "ALTER INDEX orders_status_idx SET TABLESPACE fast_disk": {"orders": (AE, False, True)},
     "COMMENT ON COLUMN orders.note IS 'free text'": {"orders": (SUE, False, False)},
     "COMMENT ON TABLE public.orders IS 'sales'": {"orders": (SUE, False, False)},
     "CREATE POLICY p ON orders USING (true)": {"orders": (AE, False, False)},
