@@ -74,9 +74,10 @@ _PLACEHOLDER = re.compile(
          | (?:your[_-]?)?pass(?:word)? | secret )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Lower-case fragments one of which every credential word contains: a text without any of them
-# cannot hold a high-entropy token worth reporting, and `in` rules that out far faster.
+# Lower-case fragments one of which every credential word contains: `find` locates the lines
+# that may name a credential far faster than the regex does.
 _CREDENTIAL_FRAGMENTS = ("key", "secret", "token", "passw", "pwd", "credential")
+_LINE_START = re.compile(r"^", re.MULTILINE)
 _CREDENTIAL_WORD = re.compile(
     r"api[_-]?key|secret|token|passw(?:or)?d|pwd|credential|"
     r"(?<!primary )(?<!foreign )(?<![a-z])key(?![a-z])",
@@ -106,8 +107,7 @@ def find_secrets(text: str) -> list[Secret]:
                   for match in pattern.finditer(text)]
     if "://" in text:
         found.extend(_url_passwords(text))
-    if any(fragment in lowered for fragment in _CREDENTIAL_FRAGMENTS):
-        found.extend(_random_tokens(text, found))
+    found.extend(_random_tokens(text, lowered, found))
     return _without_overlaps(found)
 
 
@@ -140,18 +140,38 @@ def is_placeholder(value: str) -> bool:
     return not value or bool(_PLACEHOLDER.match(value))
 
 
-def _random_tokens(text: str, known: list[Secret]) -> list[Secret]:
+def _random_tokens(text: str, lowered: str, known: list[Secret]) -> list[Secret]:
     """Random-looking tokens on a line that names a credential."""
     tokens = []
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        if not _looks_random(match.group()) or any(s.start < end and start < s.end for s in known):
-            continue
-        line_end = text.find("\n", end)
-        line = text[text.rfind("\n", 0, start) + 1 : len(text) if line_end == -1 else line_end]
-        if _CREDENTIAL_WORD.search(line):
-            tokens.append(Secret("high-entropy token", start, end, match.group()))
+    for line_start, line_end in _credential_lines(text, lowered):
+        for match in _TOKEN.finditer(text, line_start, line_end):
+            start, end = match.span()
+            if _looks_random(match.group()) and not any(s.start < end and start < s.end
+                                                        for s in known):
+                tokens.append(Secret("high-entropy token", start, end, match.group()))
     return tokens
+
+
+def _credential_lines(text: str, lowered: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of `text` with a credential word. Only the lines holding one
+    of the words' fragments are searched: scanning a long text for tokens costs far more."""
+    if text.isascii():  # lower-casing kept every offset
+        starts = sorted({text.rfind("\n", 0, at) + 1 for fragment in _CREDENTIAL_FRAGMENTS
+                         for at in _occurrences(lowered, fragment)})
+    else:
+        starts = [match.start() for match in _LINE_START.finditer(text)]
+    for start in starts:
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        if _CREDENTIAL_WORD.search(text, start, end):
+            yield start, end
+
+
+def _occurrences(text: str, fragment: str) -> Iterator[int]:
+    at = text.find(fragment)
+    while at != -1:
+        yield at
+        at = text.find(fragment, at + len(fragment))
 
 
 def _looks_random(token: str) -> bool:
