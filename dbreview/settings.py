@@ -94,7 +94,7 @@ def _check_pem(pem: str) -> None:
 def load_settings() -> Settings:
     """The settings from the environment, or a ConfigError naming the variable and the fix."""
     try:
-        return Settings()  # type: ignore[call-arg]  # required values come from the environment
+        return Settings()  # the required values come from the environment
     except ValidationError as error:
         raise ConfigError(_explain(error)) from None
 

@@ -75,14 +75,14 @@ def _first_line(error: Exception) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def _writes(statement: exp.Expression) -> list[str]:
+def _writes(statement: exp.Expr) -> list[str]:
     if not isinstance(statement, exp.Select | exp.SetOperation):
         return [f"is {statement.key.upper()}, not a SELECT"]
     return [f"contains {node.key.upper()}, which writes or locks"
             for node in statement.walk() if isinstance(node, _WRITES)]
 
 
-def _functions(statement: exp.Expression, schema: Schema) -> list[str]:
+def _functions(statement: exp.Expr, schema: Schema) -> list[str]:
     problems = []
     for function in statement.find_all(exp.Func):
         if isinstance(function, _WRITING_FUNCTIONS):
@@ -111,7 +111,7 @@ def _reads_only(name: str, schema: Schema) -> bool:
                for key in candidates if (function := schema.functions.get(key)) is not None)
 
 
-def _table_nodes(statement: exp.Expression) -> Iterator[exp.Table]:
+def _table_nodes(statement: exp.Expr) -> Iterator[exp.Table]:
     """Tables the query reads: not its CTEs, not set-returning functions in FROM."""
     ctes = {cte.alias_or_name for cte in statement.find_all(exp.CTE)}
     for table in statement.find_all(exp.Table):
@@ -123,7 +123,7 @@ def _resolve(schema: Schema, table: exp.Table) -> Key:
     return schema.key((table.db or None, table.name))
 
 
-def _qualify_tables(statement: exp.Expression, schema: Schema) -> list[str]:
+def _qualify_tables(statement: exp.Expr, schema: Schema) -> list[str]:
     """Names each table with its schema (so its columns resolve, and the reader sees which
     table it is); the problems are the tables the schema model does not have."""
     problems = []
@@ -136,8 +136,8 @@ def _qualify_tables(statement: exp.Expression, schema: Schema) -> list[str]:
     return problems
 
 
-def _columns_and_tenancy(statement: exp.Expression, schema: Schema, config: Config) -> list[str]:
-    mapping = {
+def _columns_and_tenancy(statement: exp.Expr, schema: Schema, config: Config) -> list[str]:
+    mapping: dict[str, object] = {
         schema_name: {name: {column: "unknown" for column in table.columns}
                       for (owner, name), table in schema.tables.items() if owner == schema_name}
         for schema_name in {owner for owner, _ in schema.tables}
@@ -174,7 +174,7 @@ def _unfiltered_tenant_tables(scope: Scope, schema: Schema, config: Config) -> l
             if alias not in filtered]
 
 
-def _conjuncts(condition: exp.Expression) -> Iterator[exp.Expression]:
+def _conjuncts(condition: exp.Expr) -> Iterator[exp.Expr]:
     if isinstance(condition, exp.And):
         yield from _conjuncts(condition.left)
         yield from _conjuncts(condition.right)
@@ -184,7 +184,7 @@ def _conjuncts(condition: exp.Expression) -> Iterator[exp.Expression]:
         yield condition
 
 
-def _filtered(tenants: dict[str, tuple[Table, str]], conjuncts: list[exp.Expression]) -> set[str]:
+def _filtered(tenants: dict[str, tuple[Table, str]], conjuncts: list[exp.Expr]) -> set[str]:
     """Aliases pinned to a tenant: compared to a value, or equal to a pinned alias's column."""
     pinned: set[str] = set()
     links: list[tuple[str, str]] = []
@@ -206,7 +206,7 @@ def _filtered(tenants: dict[str, tuple[Table, str]], conjuncts: list[exp.Express
     return pinned
 
 
-def _tenant_alias(node: exp.Expression, tenants: dict[str, tuple[Table, str]]) -> str | None:
+def _tenant_alias(node: exp.Expr, tenants: dict[str, tuple[Table, str]]) -> str | None:
     """The alias whose tenant column `node` is, if it is one."""
     if isinstance(node, exp.Column) and node.table in tenants \
             and node.name == tenants[node.table][1]:

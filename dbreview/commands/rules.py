@@ -23,11 +23,11 @@ def run_rules(rule_id: str | None) -> int:
     if rule_id is None:
         width = max(len(rule.id) for rule in catalog.rules)
         category = ""
-        for rule in catalog.rules:
-            if rule.category != category:
-                category = rule.category
+        for listed in catalog.rules:
+            if listed.category != category:
+                category = listed.category
                 print(f"\n{category}")
-            print(f"  {rule.id.ljust(width)}  {rule.severity.value.ljust(7)}  {rule.summary}")
+            print(f"  {listed.id.ljust(width)}  {listed.severity.value.ljust(7)}  {listed.summary}")
         print("\n`dbreview rules RULE_ID` explains one rule.")
         return 0
     rule = catalog.by_id.get(rule_id)

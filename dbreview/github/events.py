@@ -38,7 +38,9 @@ class Delivery:
 
 
 class Job(Protocol):
-    delivery: str
+    @property
+    def delivery(self) -> str:
+        """The webhook delivery that asked for the work."""
 
     @property
     def key(self) -> Hashable:

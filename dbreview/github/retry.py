@@ -83,7 +83,7 @@ class RetryPolicy:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
 def _unavailable(what: str, reason: str, attempts: int, error: Exception) -> GitHubUnavailable:

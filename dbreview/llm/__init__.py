@@ -3,6 +3,7 @@ OPENAI_API_KEY. It only moves data in and out; the review's findings and verdict
 it (README, "LLM enrichment")."""
 
 from dbreview.llm.client import Llm, LlmFailure, TokenBudget
-from dbreview.llm.enrichment import Enrichment, EnrichmentContext, enrich
+from dbreview.llm.enrichment import EnrichmentContext, enrich
+from dbreview.review.model import Enrichment
 
 __all__ = ["Enrichment", "EnrichmentContext", "Llm", "LlmFailure", "TokenBudget", "enrich"]

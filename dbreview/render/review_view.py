@@ -183,7 +183,7 @@ class ReviewView:
     @cached_property
     def severity_groups(self) -> list[tuple[str, str, list[Finding]]]:
         """(severity, heading, findings) for each severity that has findings."""
-        groups = []
+        groups: list[tuple[str, str, list[Finding]]] = []
         for severity in SEVERITIES:
             findings = [finding for report in self.review.files
                         for finding in by_position([f for f in report.findings

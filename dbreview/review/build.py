@@ -23,9 +23,11 @@ from dbreview.review.model import (
     DocStub,
     Explanation,
     FileReport,
+    Finding,
     GlossaryEntry,
     RelationshipMap,
     Review,
+    StatementFacts,
     Suppressed,
     TableChange,
 )
@@ -201,5 +203,7 @@ def _with_accepted(report: FileReport, reasons: dict[str, str]) -> FileReport:
 def rename_file(report: FileReport, path: str) -> None:
     """Show the file under another name (`<stdin>` for standard input) everywhere."""
     report.path = path
-    for item in (*report.findings, *report.suppressed, *report.facts):
+    items: list[Finding | Suppressed | StatementFacts] = [*report.findings, *report.suppressed,
+                                                          *report.facts]
+    for item in items:
         item.path = path

@@ -43,11 +43,14 @@ class _Dumps:
     __slots__ = ()
 
     def model_dump(self, **options: Any) -> dict[str, Any]:
-        data: dict[str, Any] = _adapter(type(self)).dump_python(self, **options)
+        data: dict[str, Any] = _adapter(self._model()).dump_python(self, **options)
         return data
 
     def model_dump_json(self, **options: Any) -> str:
-        return _adapter(type(self)).dump_json(self, **options).decode()
+        return _adapter(self._model()).dump_json(self, **options).decode()
+
+    def _model(self) -> Any:
+        return type(self)  # Any: mypy sees a dataclass type as unhashable for the cache
 
 
 @dataclass(slots=True, kw_only=True)

@@ -204,7 +204,7 @@ def _relationships(schema: Schema, table: Table, created: bool) -> list[Item]:
 def _described(schema: Schema, table: Table, before: TableSnapshot | None, created: bool,
                config: Config) -> TableChange:
     describer = _Describer(table, before, created)
-    rls_change = None
+    rls_change: Literal["enabled", "disabled"] | None = None
     if before is not None and before.rls_enabled != table.rls_enabled:
         rls_change = "enabled" if table.rls_enabled else "disabled"
     return TableChange(

@@ -275,7 +275,8 @@ def _rename(replay: Replay, node: Node) -> None:
     kind = node.get("renameType")
     schema = replay.schema
     new_name = node.get("newname", "")
-    table = schema.table(relation_name(node["relation"])) if node.get("relation") else None
+    relation = relation_name(node.get("relation"))
+    table = schema.table(relation) if relation is not None else None
     if kind in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW") and table is not None:
         del schema.tables[table.key]
         table.name = new_name
@@ -291,15 +292,14 @@ def _rename(replay: Replay, node: Node) -> None:
                 index.columns = tuple(new_name if c == node.get("subname") else c
                                       for c in index.columns)
     elif kind == "OBJECT_INDEX":
-        index = schema.indexes.pop(schema.key(relation_name(node["relation"]) or (None, ""),
-                                              schema.indexes), None)
-        if index is not None:
-            owner = schema.tables.get(index.table)
+        key = schema.key(relation or (None, ""), schema.indexes)
+        if (renamed := schema.indexes.pop(key, None)) is not None:
+            owner = schema.tables.get(renamed.table)
             if owner is not None:
-                owner.indexes.pop(index.name, None)
-                owner.indexes[new_name] = index
-            index.name = new_name
-            schema.indexes[(index.table[0], new_name)] = index
+                owner.indexes.pop(renamed.name, None)
+                owner.indexes[new_name] = renamed
+            renamed.name = new_name
+            schema.indexes[(renamed.table[0], new_name)] = renamed
     elif kind == "OBJECT_TABCONSTRAINT" and table is not None:
         constraint = table.constraints.pop(node.get("subname", ""), None)
         if constraint is not None:
@@ -338,7 +338,7 @@ def _alter_policy(replay: Replay, node: Node) -> None:
 
 def _role_name(role: Node) -> str:
     spec = role.get("RoleSpec", role)
-    kind = spec.get("roletype", "ROLESPEC_CSTRING")
+    kind = str(spec.get("roletype", "ROLESPEC_CSTRING"))
     if kind == "ROLESPEC_PUBLIC":
         return "public"
     if kind != "ROLESPEC_CSTRING":

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from typing import Any
 
 from dbreview.rules.audit.log import LOGGED_EVENTS, log_table_key, log_triggers
@@ -76,7 +76,7 @@ def _flaw(trigger: Trigger) -> str | None:
     return None
 
 
-def _repair(events: set[str], pg_version: int) -> Any:
+def _repair(events: Set[str], pg_version: int) -> Any:
     """The trigger as it should be; OR REPLACE (PG 14+) lets it run after the original too."""
 
     def change(node: Any) -> None:

@@ -168,7 +168,8 @@ def _calls(node: Any, *, wrapped: bool) -> Iterator[str]:
             if key == "FuncCall" and not inside and auth_call_name(value) in AUTH_CALLS:
                 yield f"{auth_call_name(value)}()"
             if isinstance(value, dict | list):
-                scalar = key == "SubLink" and value.get("subLinkType") == "EXPR_SUBLINK"
+                scalar = (key == "SubLink" and isinstance(value, dict)
+                          and value.get("subLinkType") == "EXPR_SUBLINK")
                 children.append((value, inside or scalar))
         stack.extend(reversed(children))
 

@@ -36,9 +36,9 @@ def _inside_scalar_subquery(ancestors: Ancestor) -> bool:
     return False
 
 
-class _WrapAuthCalls(Visitor):  # type: ignore[misc]
+class _WrapAuthCalls(Visitor):
     def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> Any:
-        name = ".".join(part.sval for part in node.funcname).lower()
+        name = ".".join(part.sval for part in node.funcname or ()).lower()
         if name.removeprefix("pg_catalog.") not in AUTH_CALLS:
             return None
         return None if _inside_scalar_subquery(ancestors) else _scalar_subquery(node)
@@ -51,11 +51,13 @@ def wrap_auth_calls(sql: str) -> str | None:
 
 def _expression(sql: str) -> Any:
     (raw,) = parse_sql(f"SELECT {sql}")
-    return raw.stmt.targetList[0].val
+    select: Any = raw.stmt
+    return select.targetList[0].val
 
 
 def _always_true(node: Any) -> bool:
-    return isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean) and node.val.boolval
+    return (isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean)
+            and bool(node.val.boolval))
 
 
 def scope_policy(sql: str, clauses: list[str], condition: str) -> str | None:
