@@ -366,7 +366,9 @@ def _cluster(locks: _Collector, node: Node) -> None:
 @_analyzes("ReindexStmt")
 def _reindex(locks: _Collector, node: Node) -> None:
     concurrent = "concurrently" in def_elems(node.get("params"))
-    mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.SHARE
+    # Without CONCURRENTLY: SHARE on the table and ACCESS EXCLUSIVE on the index being rebuilt.
+    # Planning any query on the table opens all its indexes, so its reads wait too.
+    mode = LockMode.SHARE_UPDATE_EXCLUSIVE if concurrent else LockMode.ACCESS_EXCLUSIVE
     name = relation_name(node.get("relation"))
     if node.get("kind") == "REINDEX_OBJECT_INDEX" and name is not None:
         index = locks.schema.index(name)

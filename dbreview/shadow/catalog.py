@@ -17,22 +17,26 @@ from dbreview.shadow.model import ObservedLock
 _SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema')"
 _USER_SCHEMA = f"n.nspname NOT IN {_SYSTEM_SCHEMAS} AND n.nspname NOT LIKE 'pg\\_toast%'"
 # What a migration reader calls a table: tables, partitioned tables, views, materialized views,
-# foreign tables. Locks on indexes, sequences and TOAST follow from those on their table.
+# foreign tables. Locks on indexes, sequences and TOAST mostly follow from those on their table;
+# an ACCESS EXCLUSIVE lock on an index does not, and counts as one on its table (see locks_held).
 _TABLE_KINDS = frozenset("rpvmf")
+_INDEX_KINDS = frozenset("iI")
 
 _RELATIONS = f"""
-SELECT c.oid, n.nspname, c.relname, c.relkind, c.relfilenode
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.relfilenode, i.indrelid
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
 WHERE {_USER_SCHEMA}
 """
 
 # The session's own locks, read inside the statement's transaction before it ends. A relation
 # the statement dropped has no pg_class row any more: its name comes from before.
 _OWN_LOCKS = f"""
-SELECT l.relation, l.mode, n.nspname, c.relname, c.relkind, c.relfilenode
+SELECT l.relation, l.mode, n.nspname, c.relname, c.relkind, c.relfilenode, i.indrelid
 FROM pg_locks l
 LEFT JOIN pg_class c ON c.oid = l.relation
 LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index i ON i.indexrelid = l.relation
 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND (n.nspname IS NULL OR {_USER_SCHEMA})
@@ -48,6 +52,7 @@ class Relation:
     key: Key
     kind: str
     filenode: int
+    table: int | None = None  # an index's table
 
 
 def _key(schema: str, name: str) -> Key:
@@ -66,29 +71,50 @@ class Relations:
         self.before_changeset = set(self.known)
 
     def refresh(self) -> None:
-        self.known = {oid: Relation(_key(schema, name), kind, filenode)
-                      for oid, schema, name, kind, filenode in self.connection.execute(_RELATIONS)}
+        self.known = {oid: Relation(_key(schema, name), kind, filenode, table)
+                      for oid, schema, name, kind, filenode, table
+                      in self.connection.execute(_RELATIONS)}
 
     def locks_held(self) -> list[ObservedLock]:
         """The locks this session holds now on relations that existed before the statement
         (call it inside the statement's own transaction), strongest per relation."""
         modes: dict[int, LockMode] = {}
         now: dict[int, Relation | None] = {}
-        for oid, mode_name, schema, name, kind, filenode in self.connection.execute(_OWN_LOCKS):
+        for oid, mode_name, schema, name, kind, filenode, table in self.connection.execute(
+                _OWN_LOCKS):
             mode = _MODES[mode_name]
             modes[oid] = max(modes.get(oid, mode), mode)
-            now[oid] = Relation(_key(schema, name), kind, filenode) if name is not None else None
-        locks = []
+            now[oid] = (Relation(_key(schema, name), kind, filenode, table) if name is not None
+                        else None)
+        tables: dict[int, ObservedLock] = {}
         for oid, mode in modes.items():
             before, current = self.known.get(oid), now[oid]
             if before is not None and before.kind in _TABLE_KINDS:
                 rewritten = (current is not None and before.filenode != 0
                              and current.filenode != before.filenode)
-                locks.append(ObservedLock(before.key, mode, rewritten,
-                                          new=oid not in self.before_changeset))
+                self._merge(tables, oid, ObservedLock(before.key, mode, rewritten,
+                                                      new=oid not in self.before_changeset))
+            elif before is not None and before.kind in _INDEX_KINDS and before.table is not None:
+                self._merge_index_lock(tables, before.table, mode)
             if current is not None:  # renamed, rewritten, or created by this statement
                 self.known[oid] = current
-        return sorted(locks, key=lambda lock: lock.table)
+        return sorted(tables.values(), key=lambda lock: lock.table)
+
+    def _merge_index_lock(self, tables: dict[int, ObservedLock], table: int,
+                          mode: LockMode) -> None:
+        # Planning any query on a table opens every index of it: while one index is locked
+        # ACCESS EXCLUSIVE (REINDEX, ALTER INDEX … SET TABLESPACE), the table's reads and
+        # writes wait as if the table were. Weaker index locks block none of its traffic.
+        owner = self.known.get(table)
+        if mode is LockMode.ACCESS_EXCLUSIVE and owner is not None:
+            self._merge(tables, table, ObservedLock(owner.key, mode, rewrite=False,
+                                                    new=table not in self.before_changeset))
+
+    @staticmethod
+    def _merge(tables: dict[int, ObservedLock], oid: int, lock: ObservedLock) -> None:
+        known = tables.get(oid)
+        tables[oid] = lock if known is None else ObservedLock(
+            known.table, max(known.mode, lock.mode), known.rewrite or lock.rewrite, known.new)
 
 
 # Each query gives (kind, table, name, definition) rows: an object is there or not, and the

@@ -65,7 +65,9 @@ CASES = {
     "VACUUM FULL orders": {"orders": (AE, True, True)},
     "VACUUM orders": {"orders": (SUE, False, True)},
     "CLUSTER orders USING orders_pkey": {"orders": (AE, True, True)},
-    "REINDEX TABLE orders": {"orders": (SHARE, False, True)},
+    # SHARE on the table, ACCESS EXCLUSIVE on each index: planning a query opens them all
+    "REINDEX TABLE orders": {"orders": (AE, False, True)},
+    "REINDEX INDEX orders_status_idx": {"orders": (AE, False, True)},
     "REINDEX INDEX CONCURRENTLY orders_status_idx": {"orders": (SUE, False, True)},
     "REFRESH MATERIALIZED VIEW order_totals": {"order_totals": (AE, True, True)},
     "REFRESH MATERIALIZED VIEW CONCURRENTLY order_totals": {

@@ -12,7 +12,7 @@ from dbreview.impact import locks
 from dbreview.impact.locks import LockMode
 from dbreview.sql.nodes import Node, relation_name
 from tests.shadow.locks_table import PAGE, Row, collect, file_rows, render
-from tests.shadow.support import shadow
+from tests.shadow.support import shadow, shadow_review
 from tests.support import CHANGESET_VERSION, Project, review_changeset
 
 # CONCURRENTLY cannot run inside a transaction, which is all this rule is about: its firing
@@ -79,3 +79,20 @@ def test_a_wrong_prediction_is_caught(tmp_path: Path, monkeypatch: pytest.Monkey
     (row,) = file_rows("index-not-concurrent", "wrong model", file, run)
     assert row.observed == {"public.orders": (LockMode.SHARE, False)}
     assert not row.matches
+
+
+def test_an_index_locked_access_exclusive_blocks_its_table_in_the_shadow_too(
+        tmp_path: Path) -> None:
+    # Planning any query on a table opens all its indexes: the observed facts must not turn a
+    # REINDEX into "blocks nothing" because the server shows the ACCESS EXCLUSIVE on the index.
+    changeset = shadow_review(tmp_path, "REINDEX INDEX orders_customer_idx;\n"
+                              "ALTER INDEX orders_customer_idx SET (fillfactor = 80);\n",
+                              history=["CREATE TABLE orders (id bigint PRIMARY KEY, "
+                                       "customer_id bigint);",
+                                       "CREATE INDEX orders_customer_idx ON orders "
+                                       "(customer_id);"])
+    assert changeset.review is not None
+    reindex, option = changeset.review.files[0].facts
+    assert (reindex.observed, reindex.lock, reindex.blocks) == (
+        True, "ACCESS EXCLUSIVE", "reads and writes")
+    assert (option.observed, option.lock, option.blocks) == (True, None, "nothing")

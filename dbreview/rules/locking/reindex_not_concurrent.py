@@ -45,8 +45,8 @@ def _subject(node: Node, table: str | None) -> str:
     severity="warning",
     summary="REINDEX without CONCURRENTLY",
     rationale="A plain REINDEX holds a SHARE lock on the table for the whole rebuild, so every "
-    "INSERT, UPDATE and DELETE waits, and an ACCESS EXCLUSIVE lock on each index, so reads that "
-    "would use it wait too.",
+    "INSERT, UPDATE and DELETE waits, and an ACCESS EXCLUSIVE lock on each index while it is "
+    "rebuilt. Planning any query on the table opens all its indexes, so reads wait too.",
     remediation="Use REINDEX (CONCURRENTLY) (PostgreSQL 12 or later) in a migration that runs "
     "outside a transaction",
     bad="REINDEX INDEX orders_customer_idx;",
@@ -63,8 +63,8 @@ def check(context: StatementContext) -> Iterator[Hit]:
     table = context.display(key) if key else None
     concurrent = node.get("kind") != "REINDEX_OBJECT_SYSTEM" and context.config.pg_version >= 12
     yield Hit(
-        message=f"REINDEX of {_subject(node, table)} blocks writes, and reads that use the "
-        "indexes being rebuilt, until the rebuild ends",
+        message=f"REINDEX of {_subject(node, table)} blocks reads and writes (planning a "
+        "query opens every index of its table) until the rebuild ends",
         table=table,
         suggested_sql=rewrite(context.statement.text, _concurrently) if concurrent else None,
     )
