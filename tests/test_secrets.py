@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from dbreview.config import Config
+from dbreview.github.adapters import explain_markdown
 from dbreview.render import renderer
+from dbreview.schema.load import load_schema
+from dbreview.schema_docs import table_stub
 from dbreview.secrets import find_secrets, mask, mask_secrets
+from tests.cli_support import cli_in
 from tests.support import CHANGESET_VERSION, Project, findings_of, review_project, review_sql
 
 RANDOM_62 = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0"  # 40 characters, no pattern of its own
@@ -127,3 +132,48 @@ def test_a_secret_in_a_paired_down_file_is_reported_on_the_up_file(tmp_path: Pat
     (finding,) = findings_of(review_project(project), "hardcoded-secret")
     assert (finding.path.endswith(up_name), finding.line) == (True, 1)
     assert f"in {CHANGESET_VERSION}_keys.down.sql at line 2" in finding.message
+
+
+# A table whose default, column comment and migration header quote credentials: what the
+# schema explanations and the docs tree quote from it.
+SECRET_SCHEMA = (
+    f"-- webhooks: signed with {STRIPE_KEY}\n"
+    "CREATE TABLE public.integrations (\n"
+    "  id bigint PRIMARY KEY,\n"
+    f"  token text DEFAULT '{GITHUB_TOKEN}',\n"
+    "  dsn text\n"
+    ");\n"
+    "COMMENT ON COLUMN public.integrations.dsn IS "
+    f"'postgres://app:{ROLE_PASSWORD}@db.internal:5432/app';\n"
+)
+
+
+def _secret_project(root: Path) -> Path:
+    migrations = root / "supabase" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "20250101000000_integrations.sql").write_text(SECRET_SCHEMA)
+    return migrations
+
+
+@pytest.mark.parametrize("command", [["explain"], ["explain", "integrations"], ["docs"]])
+def test_explain_and_docs_never_print_a_secret(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _secret_project(tmp_path)
+    run = cli_in(tmp_path, monkeypatch, capsys)(*command)
+    assert run.code == 0
+    assert "integrations" in run.out
+    for secret in (STRIPE_KEY, GITHUB_TOKEN, ROLE_PASSWORD):
+        assert secret not in run.out
+    assert mask(GITHUB_TOKEN) in run.out  # the default is still explained, masked
+
+
+def test_the_apps_explain_reply_and_doc_stubs_never_carry_a_secret(tmp_path: Path) -> None:
+    migrations = _secret_project(tmp_path)
+    config = Config()
+    schema = load_schema([migrations], config, tmp_path)
+    key = ("public", "integrations")
+    for text in (explain_markdown(schema, [key], config), table_stub(schema, key, config)):
+        assert GITHUB_TOKEN not in text and ROLE_PASSWORD not in text
+        assert "…" in text  # the default is still explained, masked (Markdown escapes the _)

@@ -36,6 +36,7 @@ from dbreview.rules.tenancy.tenant_tables import (
 )
 from dbreview.schema.model import Column, Index, Key, Policy, Schema, Table
 from dbreview.schema.types import TypeRef
+from dbreview.secrets import mask_secrets
 
 EXAMPLE_LIMIT = 50
 _TIME_TYPES = frozenset({"timestamptz", "timestamp", "date"})
@@ -56,15 +57,19 @@ class TableExplanation:
 
 
 def explain_table(schema: Schema, key: Key, config: Config) -> TableExplanation:
-    """The explanation of `schema.tables[key]`; KeyError when the schema has no such table."""
+    """The explanation of `schema.tables[key]`; KeyError when the schema has no such table.
+    It quotes defaults, checks and comments, which may hold a credential: masked here, so no
+    caller (review, `explain`, the docs, the App's replies) can print one."""
     table = schema.tables.get(key)
     if table is None:
         raise KeyError(f"{display(key)} is not a table of the schema")
+    query = example_query(schema, table, config)
     return TableExplanation(
         table=table.display,
-        paragraph=_paragraph(schema, table, config),
-        glossary=_glossary(schema, table, config),
-        example_query=example_query(schema, table, config),
+        paragraph=mask_secrets(_paragraph(schema, table, config)),
+        glossary=[GlossaryEntry(entry.term, mask_secrets(entry.meaning))
+                  for entry in _glossary(schema, table, config)],
+        example_query=mask_secrets(query) if query else None,
     )
 
 

@@ -35,7 +35,6 @@ from dbreview.review.safety import safety_checklist
 from dbreview.review.schema_changes import TableSnapshot, describe_table
 from dbreview.schema.model import Key, Schema
 from dbreview.schema_docs import table_doc_path, table_stub
-from dbreview.secrets import mask_secrets
 
 EXPLAINED_TABLES = 10
 DOCS_RULE = "docs-missing"
@@ -72,7 +71,7 @@ def combine(parts: Sequence[Reviewed], config: Config, *, root: Path | None = No
         explanations_omitted=max(0, len(_all_explainable(parts)) - len(explained)),
         relationship_maps=_relationship_maps(explained),
         doc_stubs=[DocStub(table=_display(key), path=table_doc_path(schema.tables[key], config),
-                           content=mask_secrets(table_stub(schema, key, config)))
+                           content=table_stub(schema, key, config))
                    for schema, key in explained if _display(key) in missing_docs],
     )
 
@@ -120,14 +119,12 @@ def _explained_tables(parts: Sequence[Reviewed]) -> list[tuple[Schema, Key]]:
 
 
 def _explanation(schema: Schema, key: Key, config: Config) -> Explanation:
-    """Explanations quote defaults and comments, which may hold a credential: masked."""
-    explained = explain_table(schema, key, config)
-    query = explained.example_query
+    explained = explain_table(schema, key, config)  # credentials already masked
     return Explanation(
-        table=explained.table, paragraph=mask_secrets(explained.paragraph),
-        glossary=[GlossaryEntry(term=entry.term, meaning=mask_secrets(entry.meaning))
+        table=explained.table, paragraph=explained.paragraph,
+        glossary=[GlossaryEntry(term=entry.term, meaning=entry.meaning)
                   for entry in explained.glossary],
-        example_query=mask_secrets(query) if query else None,
+        example_query=explained.example_query,
     )
 
 

@@ -26,14 +26,16 @@ from dbreview.schema.load import History
 from dbreview.schema.model import Key, Schema, Table
 from dbreview.schema_docs import pages
 from dbreview.schema_docs.files import DocFile, is_generated
+from dbreview.secrets import mask_secrets
 
 _UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f]")
 
 
 def table_stub(schema: Schema, key: Key, config: Config) -> str:
     """The page `docs/schema/tables/<table>.md` for one table (without the generated marker):
-    what a pull request adding the table should commit. KeyError when there is no such table."""
-    return pages.table_page(schema, key, config)
+    what a pull request adding the table should commit. KeyError when there is no such table.
+    Credentials its defaults, checks or comments quote are masked."""
+    return mask_secrets(pages.table_page(schema, key, config))
 
 
 def table_doc_path(table: Table, config: Config) -> str:
@@ -64,12 +66,15 @@ def build_docs(history: History, config: Config, root: Path) -> list[DocFile]:
         ("Migrations summary", "migrations_summary/README.md",
          pages.migrations_summary_page(history)),
     ]
-    files += [DocFile(str(base / relative), body) for _, relative, body in schema_pages]
+    # policies, defaults and header comments may quote a credential: never into the docs
+    files += [DocFile(str(base / relative), mask_secrets(body))
+              for _, relative, body in schema_pages]
     table_links = {table.key: _link(base, table_doc_path(table, config))
                    for table in documented_tables(schema)}
     page_links = [(title, quote(relative)) for title, relative, _ in schema_pages]
     files.append(DocFile(str(base / "README.md"),
-                         pages.index_page(schema, config, table_links, page_links)))
+                         mask_secrets(pages.index_page(schema, config, table_links,
+                                                       page_links))))
     policy = root / BACKUP_POLICY
     if not policy.is_file() or is_generated(policy.read_text(encoding="utf-8", errors="replace")):
         files.append(DocFile(BACKUP_POLICY, pages.backup_policy_page()))
