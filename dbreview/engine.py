@@ -78,6 +78,11 @@ class Analyzer:
         changeset = [m for m in migration_set.migrations if m.path in chosen]
         return self.review_changeset(schema, changeset, history)
 
+    def review_repository(self) -> Changeset:
+        """A change that touches no migration: the repository-level rules still judge the
+        files it changes (a dump it adds)."""
+        return self.review_changeset(Schema(), [], [])
+
     def replay_history(self, schema: Schema, migration: Migration) -> None:
         text = migration.read()
         path = self.workspace.display(migration.path)
@@ -205,7 +210,7 @@ class Changeset:
             severity = config.rules.get(rule.id, rule.severity.value)
             if severity == "off":
                 continue
-            report = self.reports_by_path.get(path)
+            report = self.reports_by_path.get(path) or self._repository_file(path)
             if report is None:
                 continue
             reason = self._suppression(rule.id, path, target)
@@ -222,6 +227,16 @@ class Changeset:
                 suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
             ))
 
+    def _repository_file(self, path: str) -> FileReport | None:
+        """A report for a changed file that is no migration (a dump the change adds), so a
+        finding about it is shown on it."""
+        if path not in self.context.changed_paths:
+            return None
+        report = FileReport(path=path, version=None)
+        self.files_reports.append(report)
+        self.reports_by_path[path] = report
+        return report
+
     def _locate(self, hit: Hit, file: FileContext | None,
                 statement: Statement | None) -> tuple[str, Span, Statement | None]:
         if hit.at is not None:
@@ -229,8 +244,9 @@ class Changeset:
             return hit.at.path, hit.at.span, target
         if statement is not None and file is not None:
             return file.path, statement.span, statement
-        path = file.path if file is not None else self.files_reports[0].path
-        return path, Span(1, 1, 1, 1), None
+        if file is not None:
+            return file.path, Span(1, 1, 1, 1), None
+        return (self.files_reports[0].path if self.files_reports else ""), Span(1, 1, 1, 1), None
 
     def _suppression(self, rule_id: str, path: str, statement: Statement | None) -> str | None:
         if statement is not None and rule_id in statement.ignores:

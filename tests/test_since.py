@@ -116,6 +116,18 @@ def test_nothing_changed_is_a_success(repo: Cli) -> None:
     assert run.json()["files"] == []
 
 
+def test_a_change_that_only_adds_a_dump_is_reported_on_the_dump(repo: Cli) -> None:
+    git = _git_in(repo.root)
+    git("add", ".")
+    git("commit", "-q", "-m", "orders")
+    repo.write("backups/prod-2025-06-01.dump", "PGDMP")
+    run = repo("check", "--since", "feature", "--format", "json")
+    assert run.code == 1
+    (report,) = run.json()["files"]
+    assert report["path"] == "backups/prod-2025-06-01.dump"
+    assert [finding["rule"] for finding in report["findings"]] == ["backup-in-repo"]
+
+
 def test_a_bad_revision_exits_2_with_one_line(repo: Cli) -> None:
     run = repo("check", "--since", "no-such-branch")
     assert run.code == 2

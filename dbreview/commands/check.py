@@ -93,6 +93,8 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                                    else changed_since(root, request.since or "HEAD"))
         for plan in plan_changed(plans, workspace.changed_paths, workspace):
             changesets.append(analyzer.review_together(plan.migration_set, plan.selected))
+        if not changesets and workspace.changed_paths:
+            changesets.append(analyzer.review_repository())
     else:
         total = sum(len(plan.selected) for plan in plans)
         progress = _Progress(total)

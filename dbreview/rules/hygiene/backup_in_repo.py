@@ -37,8 +37,6 @@ _HEAD_BYTES = 4096  # the banner is on the second line of a dump
     scope=Scope.CHANGESET,
 )
 def check(changeset: ChangesetContext) -> Iterator[Hit]:
-    if not changeset.files:
-        return
     migration_paths = {file.path for file in changeset.files}
     for file in changeset.files:
         banner = _DUMP_BANNER.search(file.text.up)
@@ -46,10 +44,11 @@ def check(changeset: ChangesetContext) -> Iterator[Hit]:
             line = file.text.up.count("\n", 0, banner.start()) + 1
             yield Hit(message=f"{file.path} is pg_dump output (line {line}), not a migration",
                       at=Origin(file.path, Span(line, 1, line, len(banner.group()))))
-    first = Origin(changeset.files[0].path, Span(1, 1, 1, 1))
     for path in sorted(changeset.changed_paths - migration_paths):
         if _BACKUP_NAME.search(path) or _is_plain_dump(changeset.repository, path):
-            yield Hit(message=f"the change adds {path}, a database dump or backup", at=first)
+            # on the dump itself: a change may add one without touching any migration
+            yield Hit(message=f"the change adds {path}, a database dump or backup",
+                      at=Origin(path, Span(1, 1, 1, 1)))
 
 
 def _is_plain_dump(root: Path | None, path: str) -> bool:
