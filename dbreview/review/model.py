@@ -10,6 +10,7 @@ instance takes a fifth of the memory.
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any, Literal
 
@@ -131,6 +132,8 @@ class FileReport(_Dumps):
     data_loss: bool = False
     migration: Migration | None = Field(default=None, exclude=True)
     facts: list[StatementFacts] = Field(default_factory=list, exclude=True)  # impact.statements
+    # a changed file that is no migration (a dump the change adds), there for its findings
+    repository_file: bool = Field(default=False, exclude=True)
 
     def blocking_facts(self) -> list[StatementFacts]:
         return [facts for facts in self.facts if facts.blocking]
@@ -354,6 +357,13 @@ class Review(_Dumps):
     def model_dump(self, **options: Any) -> dict[str, Any]:
         data = _Dumps.model_dump(self, **options)
         return {**{key: data.pop(key) for key in _COMPUTED_FIRST if key in data}, **data}
+
+    def model_dump_json(self, *, indent: int | None = None, **options: Any) -> str:
+        """The JSON in the contract's key order, like `to_json`; with options, through a dict."""
+        if indent is None and not options:
+            return self.to_json().decode()
+        return json.dumps(self.model_dump(mode="json", **options), indent=indent,
+                          ensure_ascii=False)
 
     @property
     def failed(self) -> bool:
