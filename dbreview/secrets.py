@@ -136,8 +136,9 @@ def is_password(value: str) -> bool:
 
 
 def is_placeholder(value: str) -> bool:
-    """A variable the runner fills in, or an obvious stand-in, rather than a real secret."""
-    return not value or bool(_PLACEHOLDER.match(value))
+    """A variable the runner fills in, an obvious stand-in, or a value masked already (masking
+    text twice must not shorten it further), rather than a real secret."""
+    return not value or value.endswith(ELLIPSIS) or bool(_PLACEHOLDER.match(value))
 
 
 def _random_tokens(text: str, lowered: str, known: list[Secret]) -> list[Secret]:

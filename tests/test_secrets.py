@@ -74,6 +74,15 @@ def test_mask_keeps_at_most_four_characters_and_fewer_of_short_values() -> None:
     assert mask("abc") == "…"
 
 
+@pytest.mark.parametrize("text", [
+    f"token {GITHUB_TOKEN}", "postgres://app:supersecretpw@db.internal/app",
+    f"CREATE ROLE app LOGIN PASSWORD '{ROLE_PASSWORD}'", f"-- key: {STRIPE_KEY}",
+])
+def test_masking_twice_shows_what_masking_once_does(text: str) -> None:
+    # a docs page masks text its explanation masked already
+    assert mask_secrets(mask_secrets(text)) == mask_secrets(text) != text
+
+
 def test_mask_secrets_hides_role_passwords_even_inside_dynamic_sql() -> None:
     assert mask_secrets("CREATE ROLE app PASSWORD 'hunter2';") == "CREATE ROLE app PASSWORD 'h…';"
     assert mask_secrets("EXECUTE 'ALTER ROLE app PASSWORD ''hunter2''';") == \
