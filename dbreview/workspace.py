@@ -25,8 +25,9 @@ class Workspace:
     def display(self, path: Path) -> str:
         if self.root is not None:
             try:
-                located = _resolved(path.parent) / path.name  # a linked file stays where it is
-                return located.relative_to(_resolved(self.root)).as_posix()
+                # absolute first: the cache must not depend on the current directory
+                located = _resolved(path.parent.absolute()) / path.name  # a link stays put
+                return located.relative_to(_resolved(self.root.absolute())).as_posix()
             except ValueError:
                 pass
         return path.as_posix()
