@@ -232,7 +232,7 @@ class Changeset:
         finding about it is shown on it."""
         if path not in self.context.changed_paths:
             return None
-        report = FileReport(path=path, version=None)
+        report = FileReport(path=path, version=None, repository_file=True)
         self.files_reports.append(report)
         self.reports_by_path[path] = report
         return report

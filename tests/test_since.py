@@ -128,6 +128,24 @@ def test_a_change_that_only_adds_a_dump_is_reported_on_the_dump(repo: Cli) -> No
     assert [finding["rule"] for finding in report["findings"]] == ["backup-in-repo"]
 
 
+def test_a_dump_is_listed_once_however_many_migration_sets_changed(repo: Cli) -> None:
+    git = _git_in(repo.root)
+    git("add", ".")
+    git("commit", "-q", "-m", "orders")
+    repo.write("db/migrations/20240101000000_things.sql", "-- things\nCREATE TABLE t (id int);\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "a second migration set")
+    repo.write("db/migrations/20240201000000_restore.sql",
+               "--\n-- PostgreSQL database dump\n--\nCREATE TABLE restored (id int);\n")
+    items_note = f"{MIGRATIONS}/20240401000000_items_note.sql"
+    repo.write(items_note, "-- item notes\nALTER TABLE items ADD COLUMN note text;\n")
+    repo.write("backups/prod.dump", "PGDMP")
+    run = repo("check", "--since", "HEAD", "--format", "json")
+    paths = [report["path"] for report in run.json()["files"]]
+    assert sorted(paths) == sorted([items_note, "db/migrations/20240201000000_restore.sql",
+                                    "backups/prod.dump"])
+
+
 def test_a_bad_revision_exits_2_with_one_line(repo: Cli) -> None:
     run = repo("check", "--since", "no-such-branch")
     assert run.code == 2

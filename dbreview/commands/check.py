@@ -79,6 +79,18 @@ def build_review(request: CheckRequest) -> Review:
         return review
 
 
+def build_repository_review(request: CheckRequest) -> Review:
+    """A change that touches no migration, judged by the repository-level rules alone (a
+    dump it adds); needs no migration folder, unlike `build_review`."""
+    root = _root(request)
+    config = _effective_config(request, root)
+    workspace = Workspace(root=root, changed_paths=set(request.changed_paths or ()))
+    changeset = Analyzer(config=config, workspace=workspace).review_repository()
+    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
+             ] if changeset.draft is not None else []
+    return combine(parts, config, root=root)
+
+
 def _build_review(request: CheckRequest, root: Path, config: Config,
                   shadow: ShadowSession | None) -> Review:
     workspace = Workspace(root=None if request.stdin else root)
@@ -110,12 +122,23 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
     parts += [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
               for changeset in changesets if changeset.draft is not None]
     _drop_repeated_changeset_findings([part.review for part in parts])
+    _drop_repeated_repository_files([part.review for part in parts])
     if request.stdin:
         for part in parts:
             for report in part.review.files:
                 rename_file(report, "<stdin>")
     return combine(parts, config, root=root, pr_title=request.pr_title,
                    pr_body=request.pr_body)
+
+
+def _drop_repeated_repository_files(reviews: list[Review]) -> None:
+    """Each migration set's changeset judges the files the change adds outside the
+    migrations: keep one entry per file, and none for a file that is some set's migration."""
+    migrations = {report.path for review in reviews for report in review.files
+                  if not report.repository_file}
+    for review in reviews:
+        review.files = [report for report in review.files if not report.repository_file
+                        or (report.path not in migrations and report.findings)]
 
 
 def _drop_repeated_changeset_findings(reviews: list[Review]) -> None:

@@ -12,7 +12,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dbreview.ask import answer
-from dbreview.commands.check import CheckRequest, build_review, enrichment
+from dbreview.commands.check import (
+    CheckRequest,
+    build_repository_review,
+    build_review,
+    enrichment,
+)
 from dbreview.commands.explain import find_table
 from dbreview.config import Config
 from dbreview.explain import explain_table, relationship_map
@@ -41,6 +46,13 @@ def review_snapshot(root: Path, changed_paths: frozenset[str], *, title: str | N
     review = build_review(request)
     review.enrichment = enrichment(review, request)  # None unless the base config enables it
     return review
+
+
+def review_repository_change(root: Path, changed_paths: frozenset[str]) -> Review:
+    """The review of a pull request that changes no migration: what the repository-level
+    rules say of the files it does change (a dump it adds); no file when they say nothing."""
+    return build_repository_review(CheckRequest(paths=[], root=root,
+                                                changed_paths=changed_paths))
 
 
 def accept_ignored(review: Review, ignores: Sequence[Ignore]) -> Review:

@@ -27,6 +27,7 @@ from dbreview.github.retry import GitHubUnavailable
 from dbreview.github.snapshot import Snapshot, mirror, read_base
 from dbreview.github.sticky import find_sticky, ignores_block, read_ignores, with_ignore
 from dbreview.render.templating import inline
+from dbreview.review.model import Review
 
 RETRY_HINT = "Comment `/dbreview` on the pull request to retry."
 NO_MIGRATIONS = (f"{adapters.COMMENT_MARKER}\n"
@@ -88,18 +89,14 @@ def review_pull_request(ctx: AppContext, api: RepositoryApi, pull: PullRequest, 
 def _publish(ctx: AppContext, api: RepositoryApi, pull: PullRequest, check: CheckRunRef,
              snapshot: Snapshot, sticky: Comment | None, ignores: list[Ignore]) -> Outcome:
     block = ignores_block(ignores)
-    if not snapshot.touches_migrations:
+    review = _review(ctx, pull, snapshot, ignores)
+    if review is None:
         _ensure_current(api, pull)
         if sticky is not None:
             _upsert(api, pull.number, sticky, NO_MIGRATIONS + block)
         return _complete(api, check, "success", "No migration changed",
                          "This pull request changes no migration file, so there is nothing "
                          "for dbreview to review.")
-    # A fork's SQL is never executed, not even on the scratch server.
-    shadow = None if pull.from_fork else ctx.shadow_dsn
-    review = adapters.accept_ignored(adapters.review_snapshot(
-        snapshot.root, snapshot.changed_paths, title=pull.title, body=pull.body,
-        shadow_dsn=shadow), ignores)
     links = adapters.links(pull.repository_html_url, pull.head_sha, ctx.docs_url)
     body = adapters.comment_markdown(review, head_sha=pull.head_sha, details_url=check.html_url,
                                      links=links, limit=adapters.COMMENT_LIMIT - len(block))
@@ -109,6 +106,20 @@ def _publish(ctx: AppContext, api: RepositoryApi, pull: PullRequest, check: Chec
                                    links=links)
     return _complete(api, check, review.conclusion, output.title, output.summary, output.text,
                      output.annotation_batches())
+
+
+def _review(ctx: AppContext, pull: PullRequest, snapshot: Snapshot,
+            ignores: list[Ignore]) -> Review | None:
+    """The pull request's review; None when it changes no migration and the repository-level
+    rules have nothing to say about the files it does change."""
+    if not snapshot.touches_migrations:
+        review = adapters.review_repository_change(snapshot.root, snapshot.changed_paths)
+        return adapters.accept_ignored(review, ignores) if review.files else None
+    # A fork's SQL is never executed, not even on the scratch server.
+    shadow = None if pull.from_fork else ctx.shadow_dsn
+    return adapters.accept_ignored(adapters.review_snapshot(
+        snapshot.root, snapshot.changed_paths, title=pull.title, body=pull.body,
+        shadow_dsn=shadow), ignores)
 
 
 def _ensure_current(api: RepositoryApi, pull: PullRequest) -> None:

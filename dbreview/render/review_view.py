@@ -125,7 +125,8 @@ class ReviewView:
 
     @property
     def reports(self) -> list[FileReport]:
-        return self.review.files
+        """The migrations; a changed file that is none (a dump) only has findings to show."""
+        return [report for report in self.review.files if not report.repository_file]
 
     @staticmethod
     def changes(report: FileReport, limit: int = 12) -> tuple[list[str], int]:

@@ -89,6 +89,19 @@ def test_pull_request_without_migrations_gets_a_successful_check_and_no_comment(
     assert bot_comments(fake, repo, pull) == []
 
 
+def test_pull_request_adding_only_a_dump_fails_on_the_dump(
+        fake: FakeGitHub, service: Service) -> None:
+    repo, pull = open_pull(fake, {"backups/prod-2025-06-01.dump": "PGDMP"})
+    deliver_opened(service, repo, pull)
+
+    run = completed_run(fake, repo, pull.head_sha)
+
+    assert run["conclusion"] == "failure"
+    assert [(note["path"], note["title"]) for note in run["annotations"]] == [
+        ("backups/prod-2025-06-01.dump", "backup-in-repo")]
+    assert "backup-in-repo" in sticky(fake, repo, pull)["body"]
+
+
 def test_removing_the_migrations_updates_the_earlier_comment(
         fake: FakeGitHub, service: Service) -> None:
     repo, pull = open_pull(fake, {INDEX_FILE: many_indexes(1)})
