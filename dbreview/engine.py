@@ -184,11 +184,6 @@ class Changeset:
             self.files_reports, tables), fail_on=config.fail_on,
             activity_log=activity_log(schema, config))
 
-    def release_sources(self) -> None:
-        """Let the files' statements and parse trees go once the draft is taken: reviewed file
-        by file, a folder would otherwise hold every file's trees until the end."""
-        self.context.files.clear()
-
     @property
     def review(self) -> Review | None:
         """The complete review of this changeset alone (None until it is finished)."""
