@@ -29,9 +29,12 @@ _ZERO_VALUES = {"Integer": ("ival", 0), "Float": ("fval", "0"), "String": ("sval
 _LOCATION = re.compile(r'"location": -?\d+')
 _TEXTS: dict[str, str] = {}
 _TEXTS_LIMIT = 4096  # the App reviews pull request after pull request in one process
+_KEY_LIMIT = 4096  # a larger tree is rare and printed each time: the cache stays a few MB
 
 
 def remembered(key: str, make: Callable[[], str]) -> str:
+    if len(key) > _KEY_LIMIT:
+        return make()
     text = _TEXTS.get(key)
     if text is None:
         if len(_TEXTS) >= _TEXTS_LIMIT:
