@@ -335,6 +335,25 @@ DEVIATIONS = [
     Deviation("no (tenant_id, status) index", "20250601000100_projects_and_tasks",
               "CREATE INDEX tasks_tenant_id_status_idx ON public.tasks (tenant_id, status);\n",
               "", (("tenant-composite-index", "CREATE TABLE public.tasks"),)),
+    Deviation("no activity-log trigger", "20250601000200_comments_and_overview",
+              "CREATE TRIGGER comments_log_activity\n"
+              "  AFTER INSERT OR UPDATE OR DELETE ON public.comments\n"
+              "  FOR EACH ROW EXECUTE FUNCTION public.log_activity();\n", "",
+              (("activity-trigger-missing", "CREATE TABLE public.comments"),)),
+    Deviation("the log trigger misses DELETE", "20250601000200_comments_and_overview",
+              "AFTER INSERT OR UPDATE OR DELETE ON public.comments",
+              "AFTER INSERT OR UPDATE ON public.comments",
+              (("activity-trigger-incomplete", "CREATE TRIGGER comments_log_activity"),)),
+    Deviation("the log trigger fires per statement", "20250601000200_comments_and_overview",
+              "  FOR EACH ROW EXECUTE FUNCTION public.log_activity();\n\nCREATE VIEW",
+              "  FOR EACH STATEMENT EXECUTE FUNCTION public.log_activity();\n\nCREATE VIEW",
+              (("activity-trigger-incomplete", "CREATE TRIGGER comments_log_activity"),)),
+    Deviation("a credential in a comment", "20250601000200_comments_and_overview",
+              "GRANT SELECT ON public.project_overview",
+              "COMMENT ON TABLE public.comments IS 'webhook token: "
+              + "gh" + "p_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8" + "';\n"
+              "GRANT SELECT ON public.project_overview",
+              (("hardcoded-secret", "COMMENT ON TABLE public.comments"),)),
 ]
 
 
@@ -352,6 +371,22 @@ def test_each_deviation_gets_exactly_the_findings_it_deserves(
     assert blocking(result) == {item for item in expected if severities[item[0]] != "notice"}
     notices = {(f.rule, Path(f.path).stem, f.line) for f in result.findings()}
     assert expected <= notices
+
+
+@pytest.mark.parametrize(("removed", "rule"), [
+    ("docs/schema/tables/comments.md", "docs-missing"),
+    ("docs/operations/backups/backup_policy.md", "backup-policy-missing"),
+])
+def test_a_page_missing_from_the_docs_gets_exactly_its_finding(
+    removed: str, rule: str, tmp_path: Path
+) -> None:
+    compliant = {f.rule for f in review(tmp_path / "compliant").findings()}
+    changeset = project(tmp_path / "deviating").changeset
+    files = {path: text for path, text in DOCS.items() if path != removed}
+    result = review_project(Project(root=tmp_path / "deviating", changeset=changeset,
+                                    files=files))
+    assert {f.rule for f in result.findings()} - compliant == {rule}
+    assert [f.rule for f in result.findings() if f.rule == rule] == [rule]
 
 
 def _line_of(sql: str, text: str) -> int:
