@@ -41,3 +41,17 @@ def test_an_enabled_llm_adds_its_marked_notes_and_leaves_the_verdict_alone(
     assert body.index("index-not-concurrent") < body.index("AI-written notes")
     (request,) = loopback_openai.requests
     assert user_data(request)["pull_request"]["title"] == pull.title
+
+
+def test_a_failing_llm_leaves_the_apps_review_whole_and_says_what_is_missing(
+        fake: FakeGitHub, service: Service, loopback_openai: LoopbackOpenAI) -> None:
+    loopback_openai.fail_with(500, times=10)  # every attempt, retries included
+    repo, pull = open_pull(fake, {INDEX_FILE: INDEX_ON_ORDERS},
+                           base={**HISTORY, ".github/dbreview.yml": "llm:\n  enabled: true\n"})
+    deliver_opened(service, repo, pull)
+
+    run = completed_run(fake, repo, pull.head_sha)
+    body = sticky(fake, repo, pull)["body"]
+    assert run["conclusion"] == "failure"  # the rules' verdict, reached without the model
+    assert any(note["title"] == "index-not-concurrent" for note in run["annotations"])
+    assert "_Missing:" in body and "The review above is complete without it" in body
