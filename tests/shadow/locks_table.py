@@ -114,6 +114,9 @@ def render(rows: list[Row]) -> str:
         "lock dbreview's static model predicts (`dbreview/impact/locks.py`) and the lock "
         "PostgreSQL took when `dbreview check --shadow` ran it, each statement in a "
         "transaction of its own, read from `pg_locks`. A rewrite is a new `relfilenode`. "
+        "Locks are what the table's traffic feels: an ACCESS EXCLUSIVE lock on one of its "
+        "indexes (REINDEX, ALTER INDEX … SET TABLESPACE) counts as one on the table, since "
+        "planning any query on it opens every index. "
         "`tests/shadow/test_locks.py` fails when an observed lock differs from its prediction.",
         "",
         "| rule | case | line | statement | predicted | observed |",
