@@ -116,6 +116,7 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                 if changeset.draft is not None:
                     parts.append(Reviewed(changeset.draft, changeset.context.schema,
                                           changeset.before))
+                changeset.release_sources()
                 progress.step()
         progress.done()
     parts += [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
