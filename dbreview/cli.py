@@ -69,6 +69,9 @@ def run() -> None:
     # A review allocates millions of small objects that live until the end and form no
     # cycles; collecting the youngest generation every 700 allocations only re-walks them.
     gc.set_threshold(50_000, 20, 20)
+    from dbreview.sql.parse import freeze_large_trees  # here: --help needs no parser
+
+    freeze_large_trees()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

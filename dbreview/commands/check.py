@@ -121,6 +121,8 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
         progress.done()
     parts += [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
               for changeset in changesets if changeset.draft is not None]
+    for changeset in changesets:
+        changeset.release_sources()
     _drop_repeated_changeset_findings([part.review for part in parts])
     _drop_repeated_repository_files([part.review for part in parts])
     if request.stdin:

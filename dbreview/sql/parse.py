@@ -39,8 +39,18 @@ class Statement:
     ignores: dict[str, str] = field(default_factory=dict)  # rule id -> reason
 
 
-# Above this size a parse tree is frozen out of the cyclic collector's sight (see _paused_gc).
+# Above this size a parse tree is frozen out of the cyclic collector's sight (see _paused_gc),
+# in a process that reviews once and exits: `freeze_large_trees` turns that on.
 _FREEZE_BYTES = 1_000_000
+_freezing = False
+
+
+def freeze_large_trees() -> None:
+    """Let parsing freeze large trees (see _paused_gc). Only for a process that reviews once
+    and exits, the CLI: freezing pins whatever cyclic garbage is waiting, which a service
+    reviewing pull request after pull request would accumulate."""
+    global _freezing
+    _freezing = True
 
 
 @contextmanager
@@ -64,7 +74,7 @@ def _paused_gc(*, freeze: bool) -> Iterator[None]:
 def parse_statements(text: str, lines: LineIndex | None = None) -> list[Statement]:
     """Every statement of `text`, in order; those that do not parse carry `error`."""
     lines = lines or LineIndex(text)
-    with _paused_gc(freeze=len(text) > _FREEZE_BYTES):
+    with _paused_gc(freeze=_freezing and len(text) > _FREEZE_BYTES):
         try:
             tree = json.loads(pg.parse_sql_json(text))
         except pg.ParseError:
