@@ -86,9 +86,7 @@ def build_repository_review(request: CheckRequest) -> Review:
     config = _effective_config(request, root)
     workspace = Workspace(root=root, changed_paths=set(request.changed_paths or ()))
     changeset = Analyzer(config=config, workspace=workspace).review_repository()
-    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
-             ] if changeset.draft is not None else []
-    return combine(parts, config, root=root)
+    return combine(_take_drafts([changeset]), config, root=root)
 
 
 def _build_review(request: CheckRequest, root: Path, config: Config,
@@ -96,33 +94,25 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
     workspace = Workspace(root=None if request.stdin else root)
     plans = plan_paths(request.paths, config, root)
     analyzer = Analyzer(config=config, workspace=workspace, shadow=shadow)
-    changesets: list[Changeset] = []
     parts: list[Reviewed] = []
     if request.since is not None and request.stdin:
         raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
     if request.since is not None or request.changed_paths is not None:
         workspace.changed_paths = (set(request.changed_paths) if request.changed_paths is not None
                                    else changed_since(root, request.since or "HEAD"))
-        for plan in plan_changed(plans, workspace.changed_paths, workspace):
-            changesets.append(analyzer.review_together(plan.migration_set, plan.selected))
+        changesets = [analyzer.review_together(plan.migration_set, plan.selected)
+                      for plan in plan_changed(plans, workspace.changed_paths, workspace)]
         if not changesets and workspace.changed_paths:
             changesets.append(analyzer.review_repository())
+        parts = _take_drafts(changesets)
     else:
         total = sum(len(plan.selected) for plan in plans)
         progress = _Progress(total)
         for plan in plans:
             for changeset in analyzer.review_each(plan.migration_set, plan.selected):
-                # Keep the draft, not the changeset: its parse trees can go.
-                if changeset.draft is not None:
-                    parts.append(Reviewed(changeset.draft, changeset.context.schema,
-                                          changeset.before))
-                changeset.release_sources()
+                parts += _take_drafts([changeset])
                 progress.step()
         progress.done()
-    parts += [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
-              for changeset in changesets if changeset.draft is not None]
-    for changeset in changesets:
-        changeset.release_sources()
     _drop_repeated_changeset_findings([part.review for part in parts])
     _drop_repeated_repository_files([part.review for part in parts])
     if request.stdin:
@@ -131,6 +121,16 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                 rename_file(report, "<stdin>")
     return combine(parts, config, root=root, pr_title=request.pr_title,
                    pr_body=request.pr_body)
+
+
+def _take_drafts(changesets: list[Changeset]) -> list[Reviewed]:
+    """The finished changesets' drafts with the schemas they describe. Keep these, not the
+    changesets, whose sources are let go here (see Changeset.release_sources)."""
+    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
+             for changeset in changesets if changeset.draft is not None]
+    for changeset in changesets:
+        changeset.release_sources()
+    return parts
 
 
 def _drop_repeated_repository_files(reviews: list[Review]) -> None:
