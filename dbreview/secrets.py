@@ -74,15 +74,11 @@ _PLACEHOLDER = re.compile(
          | (?:your[_-]?)?pass(?:word)? | secret )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Lower-case fragments one of which every credential word contains: `find` locates the lines
-# that may name a credential far faster than the regex does.
+# Lower-case fragments one of which every credential word contains: `in` and `find` locate the
+# lines that may name a credential far faster than a regex does.
 _CREDENTIAL_FRAGMENTS = ("key", "secret", "token", "passw", "pwd", "credential")
+_CREDENTIAL_WORDS = ("secret", "token", "password", "passwd", "pwd", "credential")
 _LINE_START = re.compile(r"^", re.MULTILINE)
-_CREDENTIAL_WORD = re.compile(
-    r"api[_-]?key|secret|token|passw(?:or)?d|pwd|credential|"
-    r"(?<!primary )(?<!foreign )(?<![a-z])key(?![a-z])",
-    re.IGNORECASE,
-)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -98,7 +94,7 @@ _PASSWORD_CLAUSE = re.compile(
 
 def find_secrets(text: str) -> list[Secret]:
     """Every credential-shaped string of `text`, in order, without overlaps."""
-    lowered = text.lower()
+    lowered = text.lower() if text.isascii() else text.casefold()  # "ſecret" is a secret too
     found = list(_role_passwords(text)) if "password" in lowered else []
     if _ANY_MARKER.search(text):  # one pass rules out every shape on almost every text
         found += [Secret(kind, match.start(), match.end(), match.group())
@@ -107,8 +103,9 @@ def find_secrets(text: str) -> list[Secret]:
                   for match in pattern.finditer(text)]
     if "://" in text:
         found.extend(_url_passwords(text))
-    found.extend(_random_tokens(text, lowered, found))
-    return _without_overlaps(found)
+    if any(fragment in lowered for fragment in _CREDENTIAL_FRAGMENTS):
+        found.extend(_random_tokens(text, lowered, found))
+    return _without_overlaps(found) if len(found) > 1 else found
 
 
 def _url_passwords(text: str) -> Iterator[Secret]:
@@ -164,8 +161,32 @@ def _credential_lines(text: str, lowered: str) -> Iterator[tuple[int, int]]:
     for start in starts:
         end = text.find("\n", start)
         end = len(text) if end == -1 else end
-        if _CREDENTIAL_WORD.search(text, start, end):
+        if names_credential(lowered[start:end] if text.isascii() else
+                            text[start:end].casefold()):
             yield start, end
+
+
+def names_credential(line: str) -> bool:
+    """Whether a lower-cased line names a credential: a secret, token, password or credential,
+    an API key, or a key that is neither primary nor foreign nor part of a longer word."""
+    if any(word in line for word in _CREDENTIAL_WORDS):
+        return True
+    at = line.find("key")
+    while at != -1:
+        if _is_credential_key(line, at):
+            return True
+        at = line.find("key", at + 3)
+    return False
+
+
+def _is_credential_key(line: str, at: int) -> bool:
+    before = line[:at]
+    if before.endswith(("api", "api_", "api-")):
+        return True
+    after = line[at + 3 : at + 4]
+    return not (before[-1:].isalpha() and before[-1:].isascii()
+                or after.isalpha() and after.isascii()
+                or before.endswith(("primary ", "foreign ")))
 
 
 def _occurrences(text: str, fragment: str) -> Iterator[int]:
@@ -199,7 +220,7 @@ def _without_overlaps(secrets: list[Secret]) -> list[Secret]:
 
 def mask_secrets(text: str) -> str:
     """`text` with every credential, role passwords included, masked."""
-    masked = text
+    masked = text  # most texts hold none: returned as they are, not copied
     for secret in reversed(find_secrets(text)):
         masked = masked[: secret.start] + secret.masked + masked[secret.end :]
     return masked
