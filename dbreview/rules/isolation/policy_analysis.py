@@ -154,23 +154,24 @@ def unwrapped_auth_calls(expressions: Iterable[Node | None]) -> list[str]:
 
 def _calls(node: Any, *, wrapped: bool) -> Iterator[str]:
     # An explicit stack, not recursion: one generator per node made this the costliest check
-    # on a migration with thousands of policies.
+    # on a migration with thousands of policies. Exact types, as in `walk`.
     stack: list[tuple[Any, bool]] = [(node, wrapped)]
     while stack:
         current, inside = stack.pop()
-        if isinstance(current, list):
-            stack.extend((item, inside) for item in reversed(current))
+        if type(current) is list:
+            stack.extend([(item, inside) for item in reversed(current)])
             continue
-        if not isinstance(current, dict):
+        if type(current) is not dict:
             continue
-        children = []
+        children: list[tuple[Any, bool]] = []
         for key, value in current.items():
-            if key == "FuncCall" and not inside and auth_call_name(value) in AUTH_CALLS:
-                yield f"{auth_call_name(value)}()"
-            if isinstance(value, dict | list):
-                scalar = (key == "SubLink" and isinstance(value, dict)
-                          and value.get("subLinkType") == "EXPR_SUBLINK")
+            if type(value) is dict:
+                if key == "FuncCall" and not inside and auth_call_name(value) in AUTH_CALLS:
+                    yield f"{auth_call_name(value)}()"
+                scalar = key == "SubLink" and value.get("subLinkType") == "EXPR_SUBLINK"
                 children.append((value, inside or scalar))
+            elif type(value) is list:
+                children.append((value, inside))
         stack.extend(reversed(children))
 
 
@@ -181,7 +182,12 @@ def auth_call_name(call: Node) -> str:
 def reads_user_metadata(expressions: Iterable[Node | None]) -> bool:
     """A JSON key or column of the metadata users can change about themselves."""
     for kind, fields in walk(list(expressions)):
-        text = fields.get("sval") if kind == "String" else constant({kind: fields})
+        if kind == "String":
+            text = fields.get("sval")
+        elif kind == "A_Const":
+            text = constant({kind: fields})
+        else:
+            continue
         if isinstance(text, str) and _USER_EDITABLE.search(text):
             return True
     return False

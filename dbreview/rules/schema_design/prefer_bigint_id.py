@@ -35,6 +35,8 @@ _BIGINT_WIDTH = INTEGER_WIDTH["bigint"]
 def check(context: StatementContext) -> Iterator[Hit]:
     columns = {column.name: column for column in context.new_columns()
                if _narrow(column.type)}
+    if not columns:
+        return
     roles = _key_roles(context, columns)
     if not roles:
         return
