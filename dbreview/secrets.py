@@ -74,11 +74,18 @@ _PLACEHOLDER = re.compile(
          | (?:your[_-]?)?pass(?:word)? | secret )$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Lower-case fragments one of which every credential word contains: `in` and `find` locate the
-# lines that may name a credential far faster than a regex does.
+# Lower-case fragments one of which every credential word contains: in ASCII text, `in` and
+# `find` locate the lines that may name a credential far faster than the regex does.
 _CREDENTIAL_FRAGMENTS = ("key", "secret", "token", "passw", "pwd", "credential")
 _CREDENTIAL_WORDS = ("secret", "token", "password", "passwd", "pwd", "credential")
 _LINE_START = re.compile(r"^", re.MULTILINE)
+# The same words for other text, where case-insensitive matching follows Unicode's rules
+# ("credentİal", "ßkey"), which plain lower-casing does not reproduce.
+_CREDENTIAL_WORD = re.compile(
+    r"api[_-]?key|secret|token|passw(?:or)?d|pwd|credential|"
+    r"(?<!primary )(?<!foreign )(?<![a-z])key(?![a-z])",
+    re.IGNORECASE,
+)
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
@@ -94,7 +101,7 @@ _PASSWORD_CLAUSE = re.compile(
 
 def find_secrets(text: str) -> list[Secret]:
     """Every credential-shaped string of `text`, in order, without overlaps."""
-    lowered = text.lower() if text.isascii() else text.casefold()  # "ſecret" is a secret too
+    lowered = text.lower()
     found = list(_role_passwords(text)) if "password" in lowered else []
     if _ANY_MARKER.search(text):  # one pass rules out every shape on almost every text
         found += [Secret(kind, match.start(), match.end(), match.group())
@@ -103,7 +110,7 @@ def find_secrets(text: str) -> list[Secret]:
                   for match in pattern.finditer(text)]
     if "://" in text:
         found.extend(_url_passwords(text))
-    if any(fragment in lowered for fragment in _CREDENTIAL_FRAGMENTS):
+    if not text.isascii() or any(fragment in lowered for fragment in _CREDENTIAL_FRAGMENTS):
         found.extend(_random_tokens(text, lowered, found))
     return _without_overlaps(found) if len(found) > 1 else found
 
@@ -151,24 +158,32 @@ def _random_tokens(text: str, lowered: str, known: list[Secret]) -> list[Secret]
 
 
 def _credential_lines(text: str, lowered: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line of `text` with a credential word. Only the lines holding one
-    of the words' fragments are searched: scanning a long text for tokens costs far more."""
-    if text.isascii():  # lower-casing kept every offset
-        starts = sorted({text.rfind("\n", 0, at) + 1 for fragment in _CREDENTIAL_FRAGMENTS
-                         for at in _occurrences(lowered, fragment)})
-    else:
-        starts = [match.start() for match in _LINE_START.finditer(text)]
+    """(start, end) of each line of `text` with a credential word. In ASCII text only the lines
+    holding one of the words' fragments are searched: scanning a long text for tokens costs
+    far more."""
+    if not text.isascii():
+        for match in _LINE_START.finditer(text):
+            start, end = match.start(), _line_end(text, match.start())
+            if _CREDENTIAL_WORD.search(text, start, end):
+                yield start, end
+        return
+    starts = sorted({text.rfind("\n", 0, at) + 1 for fragment in _CREDENTIAL_FRAGMENTS
+                     for at in _occurrences(lowered, fragment)})
     for start in starts:
-        end = text.find("\n", start)
-        end = len(text) if end == -1 else end
-        if names_credential(lowered[start:end] if text.isascii() else
-                            text[start:end].casefold()):
+        end = _line_end(text, start)
+        if _names_credential(lowered[start:end]):
             yield start, end
 
 
-def names_credential(line: str) -> bool:
-    """Whether a lower-cased line names a credential: a secret, token, password or credential,
-    an API key, or a key that is neither primary nor foreign nor part of a longer word."""
+def _line_end(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end == -1 else end
+
+
+def _names_credential(line: str) -> bool:
+    """Whether a lower-cased ASCII line names a credential, as `_CREDENTIAL_WORD` does: a
+    secret, token, password or credential, an API key, or a key that is neither primary nor
+    foreign nor part of a longer word."""
     if any(word in line for word in _CREDENTIAL_WORDS):
         return True
     at = line.find("key")
@@ -183,9 +198,7 @@ def _is_credential_key(line: str, at: int) -> bool:
     before = line[:at]
     if before.endswith(("api", "api_", "api-")):
         return True
-    after = line[at + 3 : at + 4]
-    return not (before[-1:].isalpha() and before[-1:].isascii()
-                or after.isalpha() and after.isascii()
+    return not (before[-1:].isalpha() or line[at + 3 : at + 4].isalpha()
                 or before.endswith(("primary ", "foreign ")))
 
 

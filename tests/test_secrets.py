@@ -68,6 +68,24 @@ def test_a_random_token_counts_only_on_a_line_that_names_a_credential() -> None:
     assert (secret.kind, secret.value) == ("high-entropy token", RANDOM_62)
 
 
+@pytest.mark.parametrize("line", [
+    "-- api_key: {}",
+    "-- Secret = {}",
+    "-- ßkey = {}",  # a key word after a letter that lower-casing would turn into ASCII
+    "-- credentİal = {}",  # İ matches i case-insensitively, though lower-casing keeps it apart
+    "-- clé, key: {}",
+])
+def test_a_credential_word_in_any_case_or_script_marks_the_token(line: str) -> None:
+    (secret,) = find_secrets("SELECT 1;\n" + line.format(RANDOM_62))
+    assert (secret.kind, secret.value) == ("high-entropy token", RANDOM_62)
+
+
+@pytest.mark.parametrize("line", ["PRIMARY KEY {}", "-- foreign key {}", "-- monkey {}",
+                                  "-- keyring {}"])
+def test_keys_of_tables_and_longer_words_name_no_credential(line: str) -> None:
+    assert find_secrets(line.format(RANDOM_62)) == []
+
+
 def test_mask_keeps_at_most_four_characters_and_fewer_of_short_values() -> None:
     assert mask(STRIPE_KEY) == "sk_l…"
     assert mask("hunter2") == "h…"
