@@ -80,8 +80,10 @@ def review(directory: Path, spent: Counter[str]) -> None:
     spent.clear()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        cli.main(["check", "--format", "json", str(directory)])
+        code = cli.main(["check", "--format", "json", str(directory)])
     total = time.perf_counter() - started
+    if code not in (0, 1):  # a review that stopped early is not worth timing
+        raise SystemExit(f"dbreview check {directory} failed (exit {code}): no figures")
     print(f"{directory}: {total:.2f} s after a start-up of {START_UP:.2f} s")
     for phase, seconds in spent.most_common():
         print(f"  {seconds:6.2f} s {100 * seconds / total:4.0f}%  {phase}")
