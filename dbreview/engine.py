@@ -7,8 +7,9 @@ whole on the schema the changeset leaves behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dbreview.config import Config
@@ -45,10 +46,13 @@ class Analyzer:
     shadow: ShadowSession | None = None  # with --shadow: applies each changeset for real
 
     def review_each(
-        self, migration_set: MigrationSet, selected: Iterable[Migration]
+        self, migration_set: MigrationSet, selected: Iterable[Migration], *,
+        elsewhere: Collection[Path] = (),
     ) -> Iterator[Changeset]:
         """Review each selected migration on its own, with every earlier one as history; one at
-        a time, so a caller that keeps only what it needs lets each file's parse trees go."""
+        a time, so a caller that keeps only what it needs lets each file's parse trees go.
+        Migrations in `elsewhere` are reviewed by another process (dbreview.fanout): here they
+        only move the schema on, as their review would."""
         # By path, not identity: a file named on the command line is loaded on its own.
         chosen = {migration.path for migration in selected}
         schema = Schema()
@@ -62,6 +66,9 @@ class Analyzer:
                 yield self.review_changeset(schema, [migration], history, before)
                 schema.mark_history()
                 remaining -= 1
+            elif migration.path in elsewhere:
+                self.replay_reviewed(schema, migration, before)
+                schema.mark_history()
             else:
                 self.replay_history(schema, migration)
             history.append(migration)
@@ -89,6 +96,32 @@ class Analyzer:
         for statement in parse_statements(preprocess(text.up)):
             if statement.kind:
                 replay(schema, statement, Origin(path, statement.span), in_changeset=False)
+
+    def replay_reviewed(self, schema: Schema, migration: Migration,
+                        before: dict[Key, TableSnapshot]) -> None:
+        """Replay a migration that is reviewed elsewhere exactly as its review replays it:
+        as a changeset (new objects, transaction-aware origins), keeping the tables it locks
+        as they were before."""
+        file, _ = self.load_file(migration)
+        for statement in file.statements:
+            if statement.kind:
+                _remember_locked(statement_impact(statement, schema), schema, before)
+                replay(schema, statement, file.origin(statement), in_changeset=True)
+
+    def load_file(self, migration: Migration) -> tuple[FileContext, str]:
+        """A migration read, parsed, and its directives and transactions worked out; with the
+        up text that was parsed."""
+        text = migration.read()
+        up = preprocess(text.up)
+        statements = parse_statements(up)
+        directives = apply_directives(up, statements)
+        mode = _transaction_mode(text.transaction, directives.no_transaction, self.config)
+        transactions = track_transactions(statements, mode)
+        file = FileContext(migration=migration, path=self.workspace.display(migration.path),
+                           text=text, statements=statements, directives=directives,
+                           transaction_mode=mode, transaction_ids=transactions.ids,
+                           unterminated=transactions.unterminated)
+        return file, up
 
     def review_changeset(
         self, schema: Schema, migrations: list[Migration], history: list[Migration],
@@ -128,18 +161,9 @@ class Changeset:
         self._review: Review | None = None
 
     def review_file(self, migration: Migration) -> None:
-        analyzer = self.analyzer
-        text = migration.read()
-        path = analyzer.workspace.display(migration.path)
-        up = preprocess(text.up)
-        statements = parse_statements(up)
-        directives = apply_directives(up, statements)
-        mode = _transaction_mode(text.transaction, directives.no_transaction, analyzer.config)
-        transactions = track_transactions(statements, mode)
-        file = FileContext(migration=migration, path=path, text=text, statements=statements,
-                           directives=directives, transaction_mode=mode,
-                           transaction_ids=transactions.ids,
-                           unterminated=transactions.unterminated, changeset=self.context)
+        file, up = self.analyzer.load_file(migration)
+        file.changeset = self.context
+        path, statements = file.path, file.statements
         report = FileReport(path=path, version=migration.version, migration=migration,
                             statements=len(statements), why=header_comment(up, statements))
         self.context.files.append(file)
@@ -148,7 +172,7 @@ class Changeset:
         for statement in statements:
             self.statement_at[(path, statement.span.line)] = statement
             self._review_statement(file, report, statement)
-        for rule in analyzer.rules.of_scope(Scope.FILE):
+        for rule in self.analyzer.rules.of_scope(Scope.FILE):
             self._record(rule, rule.check(file), file, None)
 
     def _review_statement(
@@ -162,11 +186,7 @@ class Changeset:
             self._record(rule, rule.check(context), file, statement)
         report.facts.append(statement_facts(file.path, statement, impact))
         report.changes.extend(describe(statement, schema))
-        for lock in impact.locks:
-            if lock.known and not lock.new:
-                self.locked.add(lock.table)
-                if lock.table not in self.before:
-                    self.before[lock.table] = snapshot(schema.tables[lock.table])
+        self.locked.update(_remember_locked(impact, schema, self.before))
         if statement.kind == "VariableSetStmt" and statement.node.get("name") == "lock_timeout":
             file.lock_timeout_lines.append(statement.span.line)
         if statement.kind:
@@ -257,6 +277,16 @@ class Changeset:
             if file.path == path and rule_id in file.directives.ignore_file:
                 return file.directives.ignore_file[rule_id]
         return None
+
+
+def _remember_locked(impact: StatementImpact, schema: Schema,
+                     before: dict[Key, TableSnapshot]) -> list[Key]:
+    """The existing tables a statement locks; `before` keeps each as it was when first locked."""
+    tables = [lock.table for lock in impact.locks if lock.known and not lock.new]
+    for table in tables:
+        if table not in before:
+            before[table] = snapshot(schema.tables[table])
+    return tables
 
 
 def _transaction_mode(

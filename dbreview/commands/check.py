@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dbreview.config import Config, load_config
-from dbreview.engine import Analyzer, Changeset
+from dbreview.engine import Analyzer
 from dbreview.errors import InputError, UsageError
+from dbreview.fanout import process_count, review_files, take_drafts
 from dbreview.render import renderer
 from dbreview.review.build import Reviewed, combine, rename_file
 from dbreview.review.model import Enrichment, Review
@@ -49,6 +50,7 @@ class CheckRequest:
     pr_body: str | None = None
     # --shadow: a scratch server's DSN; "" for DBREVIEW_SHADOW_DSN's, else a temporary cluster
     shadow: str | None = None
+    jobs: int | None = None  # processes for a review file by file; None: one per core
 
 
 def _effective_config(request: CheckRequest, root: Path) -> Config:
@@ -86,7 +88,7 @@ def build_repository_review(request: CheckRequest) -> Review:
     config = _effective_config(request, root)
     workspace = Workspace(root=root, changed_paths=set(request.changed_paths or ()))
     changeset = Analyzer(config=config, workspace=workspace).review_repository()
-    return combine(_take_drafts([changeset]), config, root=root)
+    return combine(take_drafts([changeset]), config, root=root)
 
 
 def _build_review(request: CheckRequest, root: Path, config: Config,
@@ -104,14 +106,14 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                       for plan in plan_changed(plans, workspace.changed_paths, workspace)]
         if not changesets and workspace.changed_paths:
             changesets.append(analyzer.review_repository())
-        parts = _take_drafts(changesets)
+        parts = take_drafts(changesets)
     else:
         total = sum(len(plan.selected) for plan in plans)
         progress = _Progress(total)
+        processes = 1 if shadow is not None else process_count(request.jobs, total)
         for plan in plans:
-            for changeset in analyzer.review_each(plan.migration_set, plan.selected):
-                parts += _take_drafts([changeset])
-                progress.step()
+            parts += review_files(analyzer, plan.migration_set, plan.selected, processes,
+                                  progress.step)
         progress.done()
     _drop_repeated_changeset_findings([part.review for part in parts])
     _drop_repeated_repository_files([part.review for part in parts])
@@ -121,16 +123,6 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                 rename_file(report, "<stdin>")
     return combine(parts, config, root=root, pr_title=request.pr_title,
                    pr_body=request.pr_body)
-
-
-def _take_drafts(changesets: list[Changeset]) -> list[Reviewed]:
-    """The finished changesets' drafts with the schemas they describe. Keep these, not the
-    changesets, whose sources are let go here (see Changeset.release_sources)."""
-    parts = [Reviewed(changeset.draft, changeset.context.schema, changeset.before)
-             for changeset in changesets if changeset.draft is not None]
-    for changeset in changesets:
-        changeset.release_sources()
-    return parts
 
 
 def _drop_repeated_repository_files(reviews: list[Review]) -> None:
@@ -168,9 +160,9 @@ class _Progress:
         self.count = 0
         self.visible = total >= 50 and sys.stderr.isatty()
 
-    def step(self) -> None:
-        self.count += 1
-        if self.visible and self.count % 25 == 0:
+    def step(self, files: int = 1) -> None:
+        previous, self.count = self.count, self.count + files
+        if self.visible and previous // 25 != self.count // 25:
             print(f"\rreviewed {self.count}/{self.total} files", end="", file=sys.stderr)
 
     def done(self) -> None:
@@ -237,6 +229,12 @@ exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad
 """
 
 
+def _jobs(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 256:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1-256)")
+    return int(value)
+
+
 def _pg_version(value: str) -> int:
     if not value.isdigit() or not 10 <= int(value) <= 19:
         raise argparse.ArgumentTypeError(f"'{value}' is not a PostgreSQL major version (10-19)")
@@ -272,6 +270,9 @@ def register(commands: Any) -> None:
                        "fails and what each statement locks: the server of DSN (a superuser "
                        "of a scratch server, never production; default: $DBREVIEW_SHADOW_DSN), "
                        "else a temporary cluster started with initdb")
+    check.add_argument("--jobs", type=_jobs, metavar="N",
+                       help="processes that review a folder file by file (default: one per "
+                       "CPU core once there are 100 files per process; 1: this one only)")
     check.set_defaults(run=run)
 
 
@@ -297,6 +298,7 @@ def _request(options: argparse.Namespace, paths: list[Path], *, stdin: bool = Fa
         paths=paths, since=options.since, format=options.format, config_path=options.config,
         fail_on=options.fail_on, pg_version=options.pg_version, output=options.output,
         stdin=stdin, pr_title=options.pr_title, pr_body=options.pr_body, shadow=shadow,
+        jobs=options.jobs,
     )
 
 
