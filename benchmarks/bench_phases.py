@@ -5,7 +5,9 @@
 Without DIR it generates bench_check.py's two inputs (one file of 20,000 statements, 2,000
 files of 10) in a temporary directory. Each phase is timed by a wrapper around the functions
 that do it, so the figures carry a little of the wrappers' own cost; the start-up (imports)
-is timed on its own. docs/performance.md explains the table and what it led to.
+is timed on its own. The review runs in this one process (`--jobs 1`), so a folder takes
+longer here than on the command line, which spreads it over the cores.
+docs/performance.md explains the table and what it led to.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def review(directory: Path, spent: Counter[str]) -> None:
     spent.clear()
     started = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):
-        code = cli.main(["check", "--format", "json", str(directory)])
+        # one process: the phases of forked workers would not be counted here
+        code = cli.main(["check", "--format", "json", "--jobs", "1", str(directory)])
     total = time.perf_counter() - started
     if code not in (0, 1):  # a review that stopped early is not worth timing
         raise SystemExit(f"dbreview check {directory} failed (exit {code}): no figures")
