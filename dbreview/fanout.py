@@ -33,9 +33,12 @@ from dbreview.layouts.discover import MigrationSet
 from dbreview.review.build import Reviewed
 from dbreview.review.model import Review
 
-# Below this many files per process, forking and shipping the drafts back cost more than
-# the second core saves (each file takes about 2 ms; a worker costs about 20 ms to start).
+# Below this many files per process, starting a worker and shipping its drafts back eat most
+# of what another core saves (a file takes about 2 ms to review).
 FILES_PER_PROCESS = 100
+# Without --jobs, at most this many: this process's own work after the others (combining the
+# reviews, rendering) does not shrink with more, and each process costs memory of its own.
+MAX_PROCESSES = 4
 # What replaying a file costs, as a share of reviewing it (parsing is most of it).
 REPLAY_SHARE = 0.2
 
@@ -53,13 +56,14 @@ def take_drafts(changesets: Iterable[Changeset]) -> list[Reviewed]:
 
 def process_count(requested: int | None, files: int) -> int:
     """How many processes review `files` files: `requested` (--jobs) if given, else one per
-    available core, as long as each gets FILES_PER_PROCESS files; never more than the files."""
+    available core up to MAX_PROCESSES, as long as each gets FILES_PER_PROCESS files; never
+    more than the files."""
     if not _can_fork():
         return 1
     if requested is not None:
         return max(1, min(requested, files))
     cores = len(os.sched_getaffinity(0))
-    return max(1, min(cores, files // FILES_PER_PROCESS))
+    return max(1, min(cores, MAX_PROCESSES, files // FILES_PER_PROCESS))
 
 
 def review_files(analyzer: Analyzer, migration_set: MigrationSet,
@@ -89,7 +93,7 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     finally:
         for worker in workers:
             worker.stop()
-    if not own:
+    if not own:  # nothing selected, so no workers either
         return []
     # One schema for all, as in one process: the one the last file left behind.
     schema, before = own[-1].schema, own[-1].before

@@ -172,11 +172,14 @@ def test_a_folder_is_spread_only_when_each_process_gets_enough_files(
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(fanout, "_can_fork", lambda: True)
-    monkeypatch.setattr(fanout.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(fanout.os, "sched_getaffinity", lambda pid: set(range(3)))
     assert fanout.process_count(None, 50) == 1
     assert fanout.process_count(None, 250) == 2
-    assert fanout.process_count(None, 5000) == 4
-    assert fanout.process_count(3, 2) == 2  # --jobs, but never more processes than files
+    assert fanout.process_count(None, 5000) == 3  # one per core
+    monkeypatch.setattr(fanout.os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert fanout.process_count(None, 50_000) == fanout.MAX_PROCESSES
+    assert fanout.process_count(8, 50_000) == 8  # --jobs is obeyed
+    assert fanout.process_count(3, 2) == 2  # but never more processes than files
     assert fanout.process_count(1, 5000) == 1
     monkeypatch.setattr(fanout, "_can_fork", lambda: False)
     assert fanout.process_count(8, 5000) == 1

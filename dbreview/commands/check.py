@@ -272,7 +272,8 @@ def register(commands: Any) -> None:
                        "else a temporary cluster started with initdb")
     check.add_argument("--jobs", type=_jobs, metavar="N",
                        help="processes that review a folder file by file (default: one per "
-                       "CPU core once there are 100 files per process; 1: this one only)")
+                       "CPU core, up to 4, once there are 100 files per process; 1: this one "
+                       "only)")
     check.set_defaults(run=run)
 
 
