@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 from dbreview.engine import Analyzer, Changeset
 from dbreview.errors import DbreviewError
@@ -149,8 +150,8 @@ class _Worker:
 
     def __init__(self, pid: int, reader: int) -> None:
         self.pid = pid
-        self.reader = reader
-        self.finished = False
+        self.pipe: BinaryIO | None = os.fdopen(reader, "rb")
+        self.running = True  # not yet reaped
 
     @classmethod
     def start(cls, task: Callable[[], object]) -> _Worker:
@@ -164,16 +165,17 @@ class _Worker:
 
     def result(self) -> list[Review]:
         """Wait for the worker's result; its exception is raised here, as if raised here."""
-        with os.fdopen(self.reader, "rb") as pipe:
+        pipe, self.pipe = self.pipe, None
+        assert pipe is not None, "a worker's result is read once"
+        with pipe:
             try:
                 succeeded, value = pickle.load(pipe)
             except (EOFError, pickle.UnpicklingError):
                 succeeded, value = None, None
-        _, status = os.waitpid(self.pid, 0)
-        self.finished = True
+        status = self._reap()
         if succeeded is None:
             raise DbreviewError(f"a review process ended without its result "
-                               f"({_ending(status)}); run again with --jobs 1")
+                                f"({_ending(status)}); run again with --jobs 1")
         if not succeeded:
             raise value
         result: list[Review] = value
@@ -181,12 +183,17 @@ class _Worker:
 
     def stop(self) -> None:
         """End a worker whose result is no longer wanted (this process is failing)."""
-        if self.finished:
-            return
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.reader)
-        self.finished = True
+        if self.pipe is not None:
+            self.pipe.close()
+            self.pipe = None
+        if self.running:
+            os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> int:
+        self.running = False
+        _, status = os.waitpid(self.pid, 0)
+        return status
 
 
 def _run_and_send(task: Callable[[], object], writer: int) -> None:

@@ -142,6 +142,27 @@ def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: st
     assert run.stdout.strip() == printed
 
 
+STOPPED = """
+import os, time
+from dbreview import fanout
+
+worker = fanout._Worker.start(lambda: time.sleep(600))
+worker.stop()
+try:
+    os.kill(worker.pid, 0)
+    print("still running")
+except ProcessLookupError:
+    print("ended and reaped")
+"""
+
+
+def test_a_worker_no_longer_wanted_is_ended_and_reaped() -> None:
+    """When this process fails (or is interrupted), its workers do not linger."""
+    run = subprocess.run([sys.executable, "-c", STOPPED], capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.strip() == "ended and reaped"
+
+
 def _migrations(tmp_path: Path, sizes: list[int]) -> list[Migration]:
     migrations = []
     for number, size in enumerate(sizes):
