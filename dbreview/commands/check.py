@@ -110,8 +110,9 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
     else:
         total = sum(len(plan.selected) for plan in plans)
         progress = _Progress(total)
-        processes = 1 if shadow is not None else process_count(request.jobs, total)
-        for plan in plans:
+        for plan in plans:  # each folder spread by its own size: a small one stays here
+            processes = 1 if shadow is not None else process_count(request.jobs,
+                                                                    len(plan.selected))
             parts += review_files(analyzer, plan.migration_set, plan.selected, processes,
                                   progress.step)
         progress.done()
