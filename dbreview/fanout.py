@@ -15,20 +15,21 @@ child); elsewhere everything runs here.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import signal
 import sys
 import threading
+import traceback
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 from dbreview.engine import Analyzer, Changeset
-from dbreview.errors import DbreviewError
 from dbreview.layouts.base import Migration
 from dbreview.layouts.discover import MigrationSet
 from dbreview.review.build import Reviewed
@@ -76,19 +77,25 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     ordered = [migration for migration in migration_set.migrations if migration.path in chosen]
     spread = processes > 1 and len(ordered) > 1 and _can_fork()
     runs = _runs(ordered, processes) if spread else [ordered]
+    tasks = [_ReviewRun(analyzer, migration_set, run,
+                        {m.path for earlier_run in runs[:index] for m in earlier_run})
+             for index, run in enumerate(runs)]
     workers: list[_Worker] = []
     try:
-        for index, run in enumerate(runs[:-1]):
-            earlier = {m.path for earlier_run in runs[:index] for m in earlier_run}
-            workers.append(_Worker.start(_ReviewRun(analyzer, migration_set, run, earlier)))
+        for task in tasks[:-1]:
+            _Worker.start(task, workers)
         own = []
-        earlier = {m.path for earlier_run in runs[:-1] for m in earlier_run}
-        for changeset in analyzer.review_each(migration_set, runs[-1], elsewhere=earlier):
+        for changeset in analyzer.review_each(migration_set, tasks[-1].run,
+                                              elsewhere=tasks[-1].earlier):
             own += take_drafts([changeset])
             reviewed(1)
         theirs = []
-        for worker in workers:
+        for worker, task in zip(workers, tasks, strict=False):
             drafts = worker.result()
+            if drafts is None:  # killed (out of memory, say): its files are reviewed here
+                print(f"dbreview: a review process ended without its result "
+                      f"({worker.ending}); reviewing its files here", file=sys.stderr)
+                drafts = task()
             reviewed(len(drafts))
             theirs += drafts
     finally:
@@ -152,33 +159,46 @@ class _Worker:
         self.pid = pid
         self.pipe: BinaryIO | None = os.fdopen(reader, "rb")
         self.running = True  # not yet reaped
+        self.ending = ""  # how it ended, once reaped
 
     @classmethod
-    def start(cls, task: Callable[[], object]) -> _Worker:
+    def start(cls, task: Callable[[], object], workers: list[_Worker]) -> None:
+        """Fork a worker for `task` and add it to `workers`. Ctrl-C waits until it is there,
+        so it is stopped with the others, and the child never runs the parent's code."""
         reader, writer = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns into the parent's code
-            os.close(reader)
-            _run_and_send(task, writer)
-        os.close(writer)
-        return cls(pid, reader)
+        parent = os.getpid()
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            pid = os.fork()
+            if pid == 0:
+                inherited = [reader, *(worker.fileno() for worker in workers)]
+                _work(task, writer, inherited, parent, mask)
+            os.close(writer)
+            workers.append(cls(pid, reader))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
-    def result(self) -> list[Review]:
-        """Wait for the worker's result; its exception is raised here, as if raised here."""
+    def fileno(self) -> int:
+        return -1 if self.pipe is None else self.pipe.fileno()
+
+    def result(self) -> list[Review] | None:
+        """Wait for the worker's result, None if it ended without one; its exception is
+        raised here, with the worker's traceback as its cause."""
         pipe, self.pipe = self.pipe, None
         assert pipe is not None, "a worker's result is read once"
         with pipe:
             try:
-                succeeded, value = pickle.load(pipe)
-            except (EOFError, pickle.UnpicklingError):
-                succeeded, value = None, None
-        status = self._reap()
-        if succeeded is None:
-            raise DbreviewError(f"a review process ended without its result "
-                                f"({_ending(status)}); run again with --jobs 1")
+                outcome: tuple[bool, object, str] | None = pickle.load(pipe)
+            except Exception:  # cut short: the worker died while sending
+                outcome = None
+        self._reap()
+        if outcome is None:
+            return None
+        succeeded, value, trace = outcome
         if not succeeded:
-            raise value
-        result: list[Review] = value
+            assert isinstance(value, BaseException)
+            raise value from _WorkerTraceback(trace)
+        result: list[Review] = value  # type: ignore[assignment]
         return result
 
     def stop(self) -> None:
@@ -190,31 +210,62 @@ class _Worker:
             os.kill(self.pid, signal.SIGKILL)
             self._reap()
 
-    def _reap(self) -> int:
+    def _reap(self) -> None:
         self.running = False
         _, status = os.waitpid(self.pid, 0)
-        return status
+        if os.WIFSIGNALED(status):
+            self.ending = f"killed by signal {os.WTERMSIG(status)}"
+        else:
+            self.ending = f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _run_and_send(task: Callable[[], object], writer: int) -> None:
-    status = 0
+class _WorkerTraceback(Exception):
+    """Where a worker's error was raised, shown as the cause of the same error here."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}"
+
+
+def _work(task: Callable[[], object], writer: int, inherited: list[int], parent: int,
+          mask: Iterable[int]) -> NoReturn:
+    """The child's whole life: do `task`, send its outcome to the parent, and exit without
+    running any of the parent's exit code or flushing its buffered output."""
+    status = 1
     try:
-        try:
-            outcome: tuple[bool, object] = (True, task())
-        except Exception as error:  # the parent raises it in its place
-            outcome = (False, error)
+        _end_with_parent(parent)
+        for descriptor in inherited:  # the parent's ends of this and earlier workers' pipes
+            if descriptor >= 0:
+                os.close(descriptor)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         # Pickled whole before writing, while the parent is still busy: the pipe holds only
         # 64 KiB, and pickling into it would wait for the parent at every write.
-        message = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        message = pickle.dumps(_outcome(task), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(writer, "wb") as pipe:
             pipe.write(message)
-    except BaseException:  # an unpicklable result: the parent reports the worker's end
-        status = 1
+        status = 0
     finally:
-        os._exit(status)  # skip the parent's exit handlers and buffered output
+        os._exit(status)
 
 
-def _ending(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"killed by signal {os.WTERMSIG(status)}"
-    return f"exit status {os.waitstatus_to_exitcode(status)}"
+def _outcome(task: Callable[[], object]) -> tuple[bool, object, str]:
+    try:
+        return True, task(), ""
+    except Exception as error:
+        trace = traceback.format_exc()
+        try:  # sent only if it arrives intact; else its type and message
+            pickle.loads(pickle.dumps(error))
+        except Exception:
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        return False, error, trace
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel kill this worker when its parent dies (killed by `timeout`, a CI job
+    cancelled), instead of leaving it to finish a review nobody will read."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

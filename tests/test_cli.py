@@ -223,6 +223,13 @@ def test_bad_arguments_exit_2_with_one_line(cli: Cli, argv: list[str]) -> None:
     assert "--help" in one_line(run.err)
 
 
+@pytest.mark.parametrize("version", ["9", "1⁵"])  # "1⁵": digits to str.isdigit, not int()
+def test_a_bad_pg_version_is_named(cli: Cli, version: str) -> None:
+    run = cli("check", "--pg-version", version)
+    assert run.code == 2
+    assert f"'{version}' is not a PostgreSQL major version (10-19)" in one_line(run.err)
+
+
 def test_version(cli: Cli) -> None:
     run = cli("--version")
     assert run.code == 0

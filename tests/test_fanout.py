@@ -8,8 +8,10 @@ and this test process may hold others (the fake servers of other tests).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,37 +106,50 @@ def test_several_processes_give_the_review_of_one(tmp_path: Path) -> None:
                                   "change": "changed", "was": "numeric"}]
 
 
-def test_jobs_must_be_a_number_of_processes(tmp_path: Path) -> None:
-    folder = tmp_path / "migrations"
-    _history(folder)
-    run, _ = _check(folder, 0)
+@pytest.mark.parametrize("jobs", ["0", "²", "-1", "many"])
+def test_jobs_must_be_a_number_of_processes(tmp_path: Path, jobs: str) -> None:
+    run = subprocess.run([sys.executable, "-m", "dbreview.cli", "check", "--jobs", jobs],
+                         capture_output=True, text=True, cwd=tmp_path, check=False)
     assert run.returncode == 2
-    assert "'0' is not a number of processes (1-256)" in run.stderr
+    assert f"'{jobs}' is not a number of processes (1-256)" in run.stderr
     assert "Traceback" not in run.stderr
 
 
 # A worker's outcome reaches this process; started in a fresh interpreter (see the docstring).
 WORKER = """
-import os, sys
+import os, signal, sys
 from dbreview import fanout
 from dbreview.errors import InputError
 
-def failing():
+def failing_in_the_worker():
     raise InputError("migrations/x.sql: cannot be read; check the file")
 
-tasks = {"value": lambda: [1, 2, 3], "error": failing, "death": lambda: os._exit(3)}
+class Odd(Exception):  # pickles, but cannot be unpickled
+    def __init__(self, first, second):
+        super().__init__(f"{first} {second}")
+
+def odd():
+    raise Odd("odd", "error")
+
+tasks = {"value": lambda: [1, 2, 3], "error": failing_in_the_worker, "odd": odd,
+         "death": lambda: os.kill(os.getpid(), signal.SIGKILL), "exit": lambda: os._exit(3)}
+workers = []
+fanout._Worker.start(tasks[sys.argv[1]], workers)
 try:
-    print(fanout._Worker.start(tasks[sys.argv[1]]).result())
+    print(workers[0].result(), workers[0].ending)
 except Exception as error:
-    print(f"{type(error).__name__}: {error}")
+    where = "failing_in_the_worker" in str(error.__cause__) or "odd" in str(error.__cause__)
+    print(f"{type(error).__name__}: {error} (worker's traceback: {where})")
 """
 
 
 @pytest.mark.parametrize(("task", "printed"), [
-    ("value", "[1, 2, 3]"),
-    ("error", "InputError: migrations/x.sql: cannot be read; check the file"),
-    ("death", "DbreviewError: a review process ended without its result (exit status 3); "
-              "run again with --jobs 1"),
+    ("value", "[1, 2, 3] exit status 0"),
+    ("error", "InputError: migrations/x.sql: cannot be read; check the file "
+              "(worker's traceback: True)"),
+    ("odd", "RuntimeError: Odd: odd error (worker's traceback: True)"),
+    ("death", "None killed by signal 9"),
+    ("exit", "None exit status 3"),
 ])
 def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: str) -> None:
     run = subprocess.run([sys.executable, "-c", WORKER, task], capture_output=True, text=True,
@@ -142,14 +157,46 @@ def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: st
     assert run.stdout.strip() == printed
 
 
+# Kills each worker as it starts its run; this process then reviews the run itself.
+DYING_WORKERS = COUNTING_CLI.replace("os.fork = counted_fork", """os.fork = counted_fork
+import signal
+from dbreview import fanout
+
+parent = os.getpid()
+review_run = fanout._ReviewRun.__call__
+
+def dying(self):
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return review_run(self)
+
+fanout._ReviewRun.__call__ = dying""")
+
+
+def test_a_killed_workers_files_are_reviewed_here(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    _history(folder)
+    alone, _ = _check(folder, 1)
+    reviewed = [str(path) for path in sorted(folder.iterdir())[2:]]
+    run = subprocess.run([sys.executable, "-c", DYING_WORKERS, "check", "--format", "json",
+                          "--jobs", "3", *reviewed], capture_output=True, text=True,
+                         cwd=tmp_path, check=False)
+    assert run.stdout == alone.stdout
+    assert run.returncode == alone.returncode
+    notices = [line for line in run.stderr.splitlines() if line.startswith("dbreview:")]
+    assert notices == ["dbreview: a review process ended without its result (killed by "
+                       "signal 9); reviewing its files here"] * 2
+
+
 STOPPED = """
 import os, time
 from dbreview import fanout
 
-worker = fanout._Worker.start(lambda: time.sleep(600))
-worker.stop()
+workers = []
+fanout._Worker.start(lambda: time.sleep(600), workers)
+workers[0].stop()
 try:
-    os.kill(worker.pid, 0)
+    os.kill(workers[0].pid, 0)
     print("still running")
 except ProcessLookupError:
     print("ended and reaped")
@@ -161,6 +208,38 @@ def test_a_worker_no_longer_wanted_is_ended_and_reaped() -> None:
     run = subprocess.run([sys.executable, "-c", STOPPED], capture_output=True, text=True,
                          check=True)
     assert run.stdout.strip() == "ended and reaped"
+
+
+ORPHANED = """
+import os, sys, time
+from dbreview import fanout
+
+workers = []
+fanout._Worker.start(lambda: time.sleep(600), workers)
+print(workers[0].pid, flush=True)
+os.kill(os.getpid(), 9)  # the parent dies at once: no cleanup of its own runs
+"""
+
+
+def test_a_worker_ends_with_its_parent() -> None:
+    """A parent killed (by `timeout`, a cancelled CI job) takes its workers with it."""
+    # Read the worker's pid, not the whole output: a worker that lived on would hold it open.
+    with subprocess.Popen([sys.executable, "-c", ORPHANED], stdout=subprocess.PIPE,
+                          text=True) as parent:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        parent.wait()
+    for _ in range(200):  # the kernel kills the orphan at once; reaping it may take a moment
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            break
+        if Path(f"/proc/{worker}/stat").read_text().split()[2] == "Z":
+            break  # killed, waiting for init to reap it
+        time.sleep(0.05)
+    else:
+        os.kill(worker, 9)
+        pytest.fail(f"worker {worker} outlived its parent")
 
 
 def _migrations(tmp_path: Path, sizes: list[int]) -> list[Migration]:

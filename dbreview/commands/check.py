@@ -231,13 +231,13 @@ exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad
 
 
 def _jobs(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 256:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 256:
         raise argparse.ArgumentTypeError(f"'{value}' is not a number of processes (1-256)")
     return int(value)
 
 
 def _pg_version(value: str) -> int:
-    if not value.isdigit() or not 10 <= int(value) <= 19:
+    if not (value.isascii() and value.isdigit()) or not 10 <= int(value) <= 19:
         raise argparse.ArgumentTypeError(f"'{value}' is not a PostgreSQL major version (10-19)")
     return int(value)
 
