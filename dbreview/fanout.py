@@ -84,11 +84,7 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     try:
         for task in tasks[:-1]:
             _Worker.start(task, workers)
-        own = []
-        for changeset in analyzer.review_each(migration_set, tasks[-1].run,
-                                              elsewhere=tasks[-1].earlier):
-            own += take_drafts([changeset])
-            reviewed(1)
+        own = tasks[-1].parts(reviewed)
         theirs = []
         for worker, task in zip(workers, tasks, strict=False):
             drafts = worker.result()
@@ -117,12 +113,18 @@ class _ReviewRun:
     run: list[Migration]
     earlier: set[Path]
 
-    def __call__(self) -> list[Review]:
-        drafts = []
+    def parts(self, reviewed: Callable[[int], None] = lambda count: None) -> list[Reviewed]:
+        """The run's reviews, with the schema this process built; `reviewed` hears of each."""
+        parts = []
         for changeset in self.analyzer.review_each(self.migration_set, self.run,
                                                    elsewhere=self.earlier):
-            drafts += [part.review for part in take_drafts([changeset])]
-        return drafts
+            parts += take_drafts([changeset])
+            reviewed(1)
+        return parts
+
+    def __call__(self) -> list[Review]:
+        """In a worker: only the reviews travel back; the schema is this process's own."""
+        return [part.review for part in self.parts()]
 
 
 def _runs(ordered: list[Migration], processes: int) -> list[list[Migration]]:

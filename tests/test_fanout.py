@@ -75,12 +75,19 @@ def _history(folder: Path) -> None:
         (folder / name).write_text(sql)
 
 
-def _check(folder: Path, jobs: int) -> tuple[subprocess.CompletedProcess[str], int]:
+def _python(script: str, *arguments: str, cwd: Path | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """`script` run in a fresh interpreter (see the module's docstring)."""
+    return subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True,
+                          text=True, cwd=cwd, check=False)
+
+
+def _check(folder: Path, jobs: int, script: str = COUNTING_CLI
+           ) -> tuple[subprocess.CompletedProcess[str], int]:
     """Review all but the first two files (so those two are history), file by file."""
     reviewed = [str(path) for path in sorted(folder.iterdir())[2:]]
-    run = subprocess.run([sys.executable, "-c", COUNTING_CLI, "check", "--format", "json",
-                          "--jobs", str(jobs), *reviewed],
-                         capture_output=True, text=True, cwd=folder.parent, check=False)
+    run = _python(script, "check", "--format", "json", "--jobs", str(jobs), *reviewed,
+                  cwd=folder.parent)
     *_, forks = run.stderr.splitlines() or ["forks=?"]
     return run, int(forks.removeprefix("forks="))
 
@@ -152,8 +159,8 @@ except Exception as error:
     ("exit", "None exit status 3"),
 ])
 def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: str) -> None:
-    run = subprocess.run([sys.executable, "-c", WORKER, task], capture_output=True, text=True,
-                         check=True)
+    run = _python(WORKER, task)
+    assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == printed
 
 
@@ -177,10 +184,7 @@ def test_a_killed_workers_files_are_reviewed_here(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     _history(folder)
     alone, _ = _check(folder, 1)
-    reviewed = [str(path) for path in sorted(folder.iterdir())[2:]]
-    run = subprocess.run([sys.executable, "-c", DYING_WORKERS, "check", "--format", "json",
-                          "--jobs", "3", *reviewed], capture_output=True, text=True,
-                         cwd=tmp_path, check=False)
+    run, _ = _check(folder, 3, DYING_WORKERS)
     assert run.stdout == alone.stdout
     assert run.returncode == alone.returncode
     notices = [line for line in run.stderr.splitlines() if line.startswith("dbreview:")]
@@ -205,8 +209,8 @@ except ProcessLookupError:
 
 def test_a_worker_no_longer_wanted_is_ended_and_reaped() -> None:
     """When this process fails (or is interrupted), its workers do not linger."""
-    run = subprocess.run([sys.executable, "-c", STOPPED], capture_output=True, text=True,
-                         check=True)
+    run = _python(STOPPED)
+    assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ended and reaped"
 
 
