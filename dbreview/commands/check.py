@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 from dbreview.config import Config, load_config
 from dbreview.engine import Analyzer
 from dbreview.errors import InputError, UsageError
-from dbreview.fanout import process_count, review_files, take_drafts
+from dbreview.fanout import (
+    may_split_statements,
+    process_count,
+    review_files,
+    take_drafts,
+)
 from dbreview.render import renderer
 from dbreview.review.build import Reviewed, combine, rename_file
 from dbreview.review.model import Enrichment, Review
@@ -113,6 +118,9 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
         for plan in plans:  # each folder spread by its own size: a small one stays here
             processes = 1 if shadow is not None else process_count(request.jobs,
                                                                     len(plan.selected))
+            # a few files on one process: a big one among them may still be split
+            analyzer.split_statements = (shadow is None and processes == 1
+                                         and may_split_statements(request.jobs))
             parts += review_files(analyzer, plan.migration_set, plan.selected, processes,
                                   progress.step)
         progress.done()
