@@ -16,6 +16,7 @@ from typing import Protocol
 from dbreview.config import Config
 from dbreview.explain import explain_table, relationship_map
 from dbreview.explain.facts import MAPPED_KINDS
+from dbreview.explain.tables import TableExplanation
 from dbreview.review.impact import merge_tables, summarize_impact
 from dbreview.review.model import (
     Accepted,
@@ -59,6 +60,7 @@ def combine(parts: Sequence[Reviewed], config: Config, *, root: Path | None = No
     files = [report for part in parts for report in part.review.files]
     tables = _described_tables(parts, config)
     explained = _explained_tables(parts)
+    explanations = [explain_table(schema, key, config) for schema, key in explained]
     missing_docs = {finding.table for finding in (f for report in files for f in report.findings)
                     if finding.rule == DOCS_RULE and finding.table}
     return Review(
@@ -67,12 +69,13 @@ def combine(parts: Sequence[Reviewed], config: Config, *, root: Path | None = No
         pr_title=pr_title or None, pr_body=pr_body or None,
         safety=safety_checklist(files, tables),
         activity_log=_merged_activity_logs(part.review.activity_log for part in parts),
-        explanations=[_explanation(schema, key, config) for schema, key in explained],
+        explanations=[_explanation(explanation) for explanation in explanations],
         explanations_omitted=max(0, len(_all_explainable(parts)) - len(explained)),
         relationship_maps=_relationship_maps(explained),
         doc_stubs=[DocStub(table=_display(key), path=table_doc_path(schema.tables[key], config),
-                           content=table_stub(schema, key, config))
-                   for schema, key in explained if _display(key) in missing_docs],
+                           content=table_stub(schema, key, config, explanation))
+                   for (schema, key), explanation in zip(explained, explanations, strict=True)
+                   if _display(key) in missing_docs],
     )
 
 
@@ -118,8 +121,8 @@ def _explained_tables(parts: Sequence[Reviewed]) -> list[tuple[Schema, Key]]:
     return _all_explainable(parts)[:EXPLAINED_TABLES]
 
 
-def _explanation(schema: Schema, key: Key, config: Config) -> Explanation:
-    explained = explain_table(schema, key, config)  # credentials already masked
+def _explanation(explained: TableExplanation) -> Explanation:
+    """The review's copy of a table's explanation (credentials already masked)."""
     return Explanation(
         table=explained.table, paragraph=explained.paragraph,
         glossary=[GlossaryEntry(term=entry.term, meaning=entry.meaning)

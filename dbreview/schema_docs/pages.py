@@ -22,7 +22,7 @@ from dbreview.explain.facts import (
     trigger_text,
     type_text,
 )
-from dbreview.explain.tables import role, security_state, user_policies
+from dbreview.explain.tables import TableExplanation, role, security_state, user_policies
 from dbreview.render.templating import trusted_template
 from dbreview.rules.audit.log import is_excluded, log_table_key
 from dbreview.rules.fixes import sql_name
@@ -52,9 +52,11 @@ class IndexRow:
     method: str
 
 
-def table_page(schema: Schema, key: Key, config: Config) -> str:
-    """`docs/schema/tables/<table>.md` for one table; KeyError when the schema has none."""
-    explanation = explain_table(schema, key, config)
+def table_page(schema: Schema, key: Key, config: Config,
+               explanation: TableExplanation | None = None) -> str:
+    """`docs/schema/tables/<table>.md` for one table; KeyError when the schema has none.
+    `explanation` is the table's `explain_table`, when the caller has it already."""
+    explanation = explanation or explain_table(schema, key, config)
     table = schema.tables[key]
     meanings = {entry.term: entry.meaning for entry in explanation.glossary}
     mapped = relationship_map(schema, [key])

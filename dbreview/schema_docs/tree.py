@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from dbreview.config import Config
 from dbreview.explain.facts import sorted_tables
+from dbreview.explain.tables import TableExplanation
 from dbreview.rules.hygiene.backup_policy_missing import BACKUP_POLICY
 from dbreview.rules.tenancy.tenant_tables import TABLE_KINDS
 from dbreview.schema.load import History
@@ -31,11 +32,13 @@ from dbreview.secrets import mask_secrets
 _UNSAFE_FILE_NAME = re.compile(r"[/\\\x00-\x1f]")
 
 
-def table_stub(schema: Schema, key: Key, config: Config) -> str:
+def table_stub(schema: Schema, key: Key, config: Config,
+               explanation: TableExplanation | None = None) -> str:
     """The page `docs/schema/tables/<table>.md` for one table (without the generated marker):
     what a pull request adding the table should commit. KeyError when there is no such table.
-    Credentials its defaults, checks or comments quote are masked."""
-    return mask_secrets(pages.table_page(schema, key, config))
+    Credentials its defaults, checks or comments quote are masked. `explanation` is the
+    table's `explain_table`, when the caller has it already."""
+    return mask_secrets(pages.table_page(schema, key, config, explanation))
 
 
 def table_doc_path(table: Table, config: Config) -> str:
