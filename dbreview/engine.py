@@ -205,7 +205,7 @@ class Changeset:
         else:
             self.keep(report, self.review_statements(file, statements))
         for rule in self.analyzer.rules.of_scope(Scope.FILE):
-            self.keep_all(self._judged(rule, rule.check(file), file, None))
+            self.keep_all(self._judge(rule, hit, file, None) for hit in rule.check(file))
 
     def review_statements(self, file: FileContext, statements: Sequence[Statement], *,
                           judge: bool = True, describe: bool = True) -> StatementsReviewed:
@@ -221,8 +221,8 @@ class Changeset:
             if judge:
                 context = StatementContext(statement, impact, file, self.context)
                 for rule in self.analyzer.rules.for_statement(statement.kind):
-                    reviewed.judged.extend(self._judged(rule, rule.check(context), file,
-                                                        statement))
+                    for hit in rule.check(context):
+                        reviewed.judged.append(self._judge(rule, hit, file, statement))
             if describe:
                 reviewed.facts.append(statement_facts(file.path, statement, impact))
                 reviewed.changes.extend(describe_changes(statement, self.context.schema))
@@ -246,7 +246,7 @@ class Changeset:
 
     def finish(self) -> None:
         for rule in self.analyzer.rules.of_scope(Scope.CHANGESET):
-            self.keep_all(self._judged(rule, rule.check(self.context), None, None))
+            self.keep_all(self._judge(rule, hit, None, None) for hit in rule.check(self.context))
         schema, config = self.context.schema, self.analyzer.config
         for report in self.files_reports:
             assess_file(report, self.raw_hits.get(report.path, []))
@@ -274,31 +274,27 @@ class Changeset:
                                    self.analyzer.config)
         return self._review
 
-    def _judged(self, rule: Rule, hits: Iterable[Hit], file: FileContext | None,
-                statement: Statement | None) -> Iterator[Judged]:
-        """A rule's hits as the review keeps them, configuration and suppressions applied."""
-        config = self.context.config
-        for hit in hits:
-            path, span, target = self._locate(hit, file, statement)
-            message = mask_secrets(hit.message)
-            raw = RawHit(rule.category, message, span.line)
-            severity = config.rules.get(rule.id, rule.severity.value)
-            if severity == "off":
-                yield Judged(path, raw, None)
-                continue
-            reason = self._suppression(rule.id, path, target)
-            if reason is not None:
-                yield Judged(path, raw, Suppressed(rule=rule.id, path=path, line=span.line,
-                                                   reason=reason))
-                continue
-            yield Judged(path, raw, Finding(
-                rule=rule.id, severity=severity, category=rule.category,
-                message=message,
-                remediation=hit.remediation or rule.remediation, path=path, line=span.line,
-                column=span.column, end_line=span.end_line, end_column=span.end_column,
-                table=hit.table,
-                suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
-            ))
+    def _judge(self, rule: Rule, hit: Hit, file: FileContext | None,
+               statement: Statement | None) -> Judged:
+        """A rule's hit as the review keeps it, configuration and suppressions applied."""
+        path, span, target = self._locate(hit, file, statement)
+        message = mask_secrets(hit.message)
+        raw = RawHit(rule.category, message, span.line)
+        severity = self.context.config.rules.get(rule.id, rule.severity.value)
+        if severity == "off":
+            return Judged(path, raw, None)
+        reason = self._suppression(rule.id, path, target)
+        if reason is not None:
+            return Judged(path, raw, Suppressed(rule=rule.id, path=path, line=span.line,
+                                                reason=reason))
+        return Judged(path, raw, Finding(
+            rule=rule.id, severity=severity, category=rule.category,
+            message=message,
+            remediation=hit.remediation or rule.remediation, path=path, line=span.line,
+            column=span.column, end_line=span.end_line, end_column=span.end_column,
+            table=hit.table,
+            suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
+        ))
 
     def keep(self, report: FileReport, reviewed: StatementsReviewed) -> None:
         """Add what judging a file's statements found to the review, in statement order."""
