@@ -30,7 +30,7 @@ import threading
 import traceback
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import BinaryIO, Generic, NoReturn, TypeVar
@@ -94,6 +94,8 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     ordered = [migration for migration in migration_set.migrations if migration.path in chosen]
     spread = processes > 1 and len(ordered) > 1 and _can_fork()
     runs = _runs(ordered, processes) if spread else [ordered]
+    if spread:  # its processes are enough: none of them splits a big file again
+        analyzer = replace(analyzer, split_statements=False)
     tasks = [_ReviewRun(analyzer, migration_set, run,
                         {m.path for earlier_run in runs[:index] for m in earlier_run})
              for index, run in enumerate(runs)]
@@ -101,17 +103,12 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     try:
         for task in tasks[:-1]:
             _Worker.start(task, workers)
-        try:
-            own = tasks[-1].parts(reviewed)
-        except _LostWorker as lost:  # one of a big file's: the run is reviewed again, here
-            _say_lost(lost.ending, "its file")
-            analyzer.split_statements = False
-            own = tasks[-1].parts()
+        own = tasks[-1].parts(reviewed)
         theirs: list[Review] = []
         for worker, task in zip(workers, tasks, strict=False):
             drafts = worker.result()
             if drafts is None:  # killed (out of memory, say): its files are reviewed here
-                _say_lost(worker.ending, "its files")
+                say_lost(worker.ending, "its files")
                 drafts = task()
             reviewed(len(drafts))
             theirs += drafts
@@ -152,7 +149,7 @@ def review_statements(changeset: Changeset, file: FileContext, report: FileRepor
     """Go through a file's statements (as `Changeset.review_statements`, kept in `report`),
     on two processes for a file of 2 × STATEMENTS_PER_PROCESS statements or more: a worker
     judges the first run while this process describes it, then this process reviews the rest.
-    A lost worker raises _LostWorker: by then this process has moved past its run."""
+    A lost worker raises WorkerLost: by then this process has moved past its run."""
     statements = file.statements
     if len(statements) < 2 * STATEMENTS_PER_PROCESS or not _can_fork():
         changeset.keep(report, changeset.review_statements(file, statements))
@@ -165,7 +162,7 @@ def review_statements(changeset: Changeset, file: FileContext, report: FileRepor
         own = changeset.review_statements(file, statements[cut:])
         judged = workers[0].result()
         if judged is None:
-            raise _LostWorker(workers[0].ending)
+            raise WorkerLost(workers[0].ending)
     finally:
         for worker in workers:
             worker.stop()
@@ -201,7 +198,7 @@ class _JudgeRun:
         return self.changeset.review_statements(self.file, statements, describe=False)
 
 
-class _LostWorker(Exception):
+class WorkerLost(Exception):
     """A worker judging a run of a big file's statements ended without its result."""
 
     @property
@@ -209,7 +206,7 @@ class _LostWorker(Exception):
         return str(self.args[0])
 
 
-def _say_lost(ending: str, reviewed_here: str) -> None:
+def say_lost(ending: str, reviewed_here: str) -> None:
     print(f"dbreview: a review process ended without its result ({ending}); reviewing "
           f"{reviewed_here} here", file=sys.stderr)
 

@@ -175,6 +175,27 @@ def test_a_big_files_statements_on_two_processes_give_the_review_of_one(
     assert {item["rule"] for item in report["suppressed"]} == {"index-not-concurrent"}
 
 
+def test_a_big_file_changed_since_a_revision_is_split_too(tmp_path: Path) -> None:
+    """--since reviews the changed files as one changeset; a big one among them is split."""
+    folder = tmp_path / "migrations"
+    _history(folder)
+
+    def git(*arguments: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
+                        *arguments], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "history")
+    _big_file(folder, fanout.STATEMENTS_PER_PROCESS // 4)  # uncommitted: part of the change
+    runs = {jobs: _python(COUNTING_CLI, "check", "--format", "json", "--since", "HEAD",
+                          "--jobs", str(jobs), "migrations", cwd=tmp_path) for jobs in (1, 2)}
+    assert [run.stderr.splitlines()[-1] for run in runs.values()] == ["forks=0", "forks=1"]
+    assert runs[2].stdout == runs[1].stdout
+    (report,) = json.loads(runs[2].stdout)["files"]
+    assert report["path"] == "migrations/20240201000000_everything.sql"
+
+
 # Kills the worker judging the first run of the big file's statements.
 DYING_JUDGE = COUNTING_CLI.replace("os.fork = counted_fork", """os.fork = counted_fork
 import signal
