@@ -196,25 +196,27 @@ def test_a_big_file_changed_since_a_revision_is_split_too(tmp_path: Path) -> Non
     assert report["path"] == "migrations/20240201000000_everything.sql"
 
 
-# Kills the worker judging the first run of the big file's statements.
-DYING_JUDGE = COUNTING_CLI.replace("os.fork = counted_fork", """os.fork = counted_fork
+def _killing_workers(task: str) -> str:
+    """COUNTING_CLI with every worker running fanout's `task` killed as it starts; this
+    process then reviews the worker's part itself."""
+    return COUNTING_CLI.replace("os.fork = counted_fork", f"""os.fork = counted_fork
 import signal
 from dbreview import fanout
 
 parent = os.getpid()
-judge = fanout._JudgeRun.__call__
+work = fanout.{task}.__call__
 
 def dying(self):
     if os.getpid() != parent:
         os.kill(os.getpid(), signal.SIGKILL)
-    return judge(self)
+    return work(self)
 
-fanout._JudgeRun.__call__ = dying""")
+fanout.{task}.__call__ = dying""")
 
 
 def test_a_big_file_whose_worker_is_killed_is_reviewed_here(tmp_path: Path) -> None:
     alone, _ = _check_big_file(tmp_path, 1)
-    run, forks = _check_big_file(tmp_path, 2, DYING_JUDGE)
+    run, forks = _check_big_file(tmp_path, 2, _killing_workers("_JudgeRun"))
     assert forks == 1
     assert run.stdout == alone.stdout
     assert run.returncode == alone.returncode
@@ -286,27 +288,11 @@ def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: st
     assert run.stdout.strip() == printed
 
 
-# Kills each worker as it starts its run; this process then reviews the run itself.
-DYING_WORKERS = COUNTING_CLI.replace("os.fork = counted_fork", """os.fork = counted_fork
-import signal
-from dbreview import fanout
-
-parent = os.getpid()
-review_run = fanout._ReviewRun.__call__
-
-def dying(self):
-    if os.getpid() != parent:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return review_run(self)
-
-fanout._ReviewRun.__call__ = dying""")
-
-
 def test_a_killed_workers_files_are_reviewed_here(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     _history(folder)
     alone, _ = _check(folder, 1)
-    run, _ = _check(folder, 3, DYING_WORKERS)
+    run, _ = _check(folder, 3, _killing_workers("_ReviewRun"))
     assert run.stdout == alone.stdout
     assert run.returncode == alone.returncode
     notices = [line for line in run.stderr.splitlines() if line.startswith("dbreview:")]
