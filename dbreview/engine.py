@@ -7,7 +7,7 @@ whole on the schema the changeset leaves behind.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,16 +18,9 @@ from dbreview.impact.transactions import track_transactions
 from dbreview.layouts.base import Migration, TransactionMode
 from dbreview.layouts.discover import MigrationSet
 from dbreview.review.activity import activity_log
-from dbreview.review.changes import describe as describe_changes
+from dbreview.review.changes import describe
 from dbreview.review.impact import RawHit, assess_file, statement_facts, summarize_impact
-from dbreview.review.model import (
-    Change,
-    FileReport,
-    Finding,
-    Review,
-    StatementFacts,
-    Suppressed,
-)
+from dbreview.review.model import FileReport, Finding, Review, Suppressed
 from dbreview.review.schema_changes import TableSnapshot, changed_tables, snapshot
 from dbreview.review.why import header_comment
 from dbreview.rules import Registry, Rule, Scope, registry
@@ -51,8 +44,6 @@ class Analyzer:
     workspace: Workspace = field(default_factory=Workspace)
     rules: Registry = field(default_factory=registry)
     shadow: ShadowSession | None = None  # with --shadow: applies each changeset for real
-    # whether a big file's statements may be judged on two processes (dbreview.fanout)
-    split_statements: bool = False
 
     def review_each(
         self, migration_set: MigrationSet, selected: Iterable[Migration], *,
@@ -148,25 +139,6 @@ class Analyzer:
         return run
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """A rule hit as the review keeps it: every hit counts for its file's risk (`raw`); one
-    the configuration leaves on is a finding, or listed as suppressed (`kept`)."""
-
-    path: str
-    raw: RawHit
-    kept: Finding | Suppressed | None
-
-
-@dataclass(slots=True)
-class StatementsReviewed:
-    """What judging a run of a file's statements adds to the review, in statement order."""
-
-    facts: list[StatementFacts] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    judged: list[Judged] = field(default_factory=list)
-
-
 class Changeset:
     """One changeset under review: turns rule hits into findings and suppressions."""
 
@@ -197,56 +169,32 @@ class Changeset:
         self.context.files.append(file)
         self.files_reports.append(report)
         self.reports_by_path[path] = report
-        if self.analyzer.split_statements:
-            # imported here: the fan-out builds on this module
-            from dbreview.fanout import review_statements
-
-            review_statements(self, file, report)
-        else:
-            self.keep(report, self.review_statements(file, statements))
-        for rule in self.analyzer.rules.of_scope(Scope.FILE):
-            self.keep_all(self._judge(rule, hit, file, None) for hit in rule.check(file))
-
-    def review_statements(self, file: FileContext, statements: Sequence[Statement], *,
-                          judge: bool = True, describe: bool = True) -> StatementsReviewed:
-        """Go through consecutive statements of a file, moving the schema on: judge each with
-        the rules on the schema as it stands before it, and describe it (its facts, its
-        changes); what they add to the review is returned, for `keep`. Another process may
-        judge them (dbreview.fanout): the schema, the locked tables and the file's lock facts
-        come out the same either way."""
-        reviewed = StatementsReviewed()
         for statement in statements:
-            self.statement_at[(file.path, statement.span.line)] = statement
-            impact = self._advance_before(file, statement)
-            if judge:
-                context = StatementContext(statement, impact, file, self.context)
-                for rule in self.analyzer.rules.for_statement(statement.kind):
-                    for hit in rule.check(context):
-                        reviewed.judged.append(self._judge(rule, hit, file, statement))
-            if describe:
-                reviewed.facts.append(statement_facts(file.path, statement, impact))
-                reviewed.changes.extend(describe_changes(statement, self.context.schema))
-            self._advance(file, statement)
-        return reviewed
+            self.statement_at[(path, statement.span.line)] = statement
+            self._review_statement(file, report, statement)
+        for rule in self.analyzer.rules.of_scope(Scope.FILE):
+            self._record(rule, rule.check(file), file, None)
 
-    def _advance_before(self, file: FileContext, statement: Statement) -> StatementImpact:
-        """A statement's locks, noted before it is judged (its tables as they were)."""
+    def _review_statement(
+        self, file: FileContext, report: FileReport, statement: Statement
+    ) -> None:
         schema = self.context.schema
         impact = statement_impact(statement, schema) if statement.kind else StatementImpact()
         file.impacts.append(impact)
+        context = StatementContext(statement, impact, file, self.context)
+        for rule in self.analyzer.rules.for_statement(statement.kind):
+            self._record(rule, rule.check(context), file, statement)
+        report.facts.append(statement_facts(file.path, statement, impact))
+        report.changes.extend(describe(statement, schema))
         self.locked.update(_remember_locked(impact, schema, self.before))
-        return impact
-
-    def _advance(self, file: FileContext, statement: Statement) -> None:
-        """After a statement is judged: its lock_timeout noted, the schema replayed past it."""
         if statement.kind == "VariableSetStmt" and statement.node.get("name") == "lock_timeout":
             file.lock_timeout_lines.append(statement.span.line)
         if statement.kind:
-            replay(self.context.schema, statement, file.origin(statement), in_changeset=True)
+            replay(schema, statement, file.origin(statement), in_changeset=True)
 
     def finish(self) -> None:
         for rule in self.analyzer.rules.of_scope(Scope.CHANGESET):
-            self.keep_all(self._judge(rule, hit, None, None) for hit in rule.check(self.context))
+            self._record(rule, rule.check(self.context), None, None)
         schema, config = self.context.schema, self.analyzer.config
         for report in self.files_reports:
             assess_file(report, self.raw_hits.get(report.path, []))
@@ -274,46 +222,32 @@ class Changeset:
                                    self.analyzer.config)
         return self._review
 
-    def _judge(self, rule: Rule, hit: Hit, file: FileContext | None,
-               statement: Statement | None) -> Judged:
-        """A rule's hit as the review keeps it, configuration and suppressions applied."""
-        path, span, target = self._locate(hit, file, statement)
-        message = mask_secrets(hit.message)
-        raw = RawHit(rule.category, message, span.line)
-        severity = self.context.config.rules.get(rule.id, rule.severity.value)
-        if severity == "off":
-            return Judged(path, raw, None)
-        reason = self._suppression(rule.id, path, target)
-        if reason is not None:
-            return Judged(path, raw, Suppressed(rule=rule.id, path=path, line=span.line,
-                                                reason=reason))
-        return Judged(path, raw, Finding(
-            rule=rule.id, severity=severity, category=rule.category,
-            message=message,
-            remediation=hit.remediation or rule.remediation, path=path, line=span.line,
-            column=span.column, end_line=span.end_line, end_column=span.end_column,
-            table=hit.table,
-            suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
-        ))
-
-    def keep(self, report: FileReport, reviewed: StatementsReviewed) -> None:
-        """Add what judging a file's statements found to the review, in statement order."""
-        report.facts.extend(reviewed.facts)
-        report.changes.extend(reviewed.changes)
-        self.keep_all(reviewed.judged)
-
-    def keep_all(self, judged: Iterable[Judged]) -> None:
-        for item in judged:
-            self.raw_hits.setdefault(item.path, []).append(item.raw)
-            if item.kept is None:
+    def _record(self, rule: Rule, hits: Iterable[Hit], file: FileContext | None,
+                statement: Statement | None) -> None:
+        config = self.context.config
+        for hit in hits:
+            path, span, target = self._locate(hit, file, statement)
+            message = mask_secrets(hit.message)
+            self.raw_hits.setdefault(path, []).append(RawHit(rule.category, message, span.line))
+            severity = config.rules.get(rule.id, rule.severity.value)
+            if severity == "off":
                 continue
-            report = self.reports_by_path.get(item.path) or self._repository_file(item.path)
+            report = self.reports_by_path.get(path) or self._repository_file(path)
             if report is None:
                 continue
-            if isinstance(item.kept, Suppressed):
-                report.suppressed.append(item.kept)
-            else:
-                report.findings.append(item.kept)
+            reason = self._suppression(rule.id, path, target)
+            if reason is not None:
+                report.suppressed.append(Suppressed(rule=rule.id, path=path, line=span.line,
+                                                    reason=reason))
+                continue
+            report.findings.append(Finding(
+                rule=rule.id, severity=severity, category=rule.category,
+                message=message,
+                remediation=hit.remediation or rule.remediation, path=path, line=span.line,
+                column=span.column, end_line=span.end_line, end_column=span.end_column,
+                table=hit.table,
+                suggested_sql=hit.suggested_sql and mask_secrets(hit.suggested_sql),
+            ))
 
     def _repository_file(self, path: str) -> FileReport | None:
         """A report for a changed file that is no migration (a dump the change adds), so a

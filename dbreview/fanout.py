@@ -1,5 +1,4 @@
-"""A review spread over several processes: a folder file by file, a big file statement by
-statement.
+"""A folder reviewed file by file, spread over several processes.
 
 Each file is reviewed with every earlier one as history, so the schema is built in order. A
 forked worker reviews one run of consecutive files; the files before its run it only replays
@@ -7,11 +6,6 @@ forked worker reviews one run of consecutive files; the files before its run it 
 last run, so its schema and its snapshots of the tables as they were before are those of a
 review in one process, and it collects the workers' drafts in order. The result is the same,
 byte for byte, as with one process.
-
-A folder of a few files, one of them thousands of statements long (a schema dump, say), is
-split inside that file (`review_statements`): workers judge runs of its statements with the
-rules, while this process describes those statements and then reviews the last run; every
-run's findings are kept in statement order.
 
 Workers are forked, so they start with this process's state (configuration, rules, discovered
 migrations) and send back only their drafts, pickled through a pipe. Forking is used on Linux
@@ -30,19 +24,16 @@ import threading
 import traceback
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import BinaryIO, Generic, NoReturn, TypeVar
+from typing import BinaryIO, NoReturn
 
-from dbreview.engine import Analyzer, Changeset, StatementsReviewed
+from dbreview.engine import Analyzer, Changeset
 from dbreview.layouts.base import Migration
 from dbreview.layouts.discover import MigrationSet
 from dbreview.review.build import Reviewed
-from dbreview.review.model import FileReport, Review
-from dbreview.rules.base import FileContext
-
-Result = TypeVar("Result")
+from dbreview.review.model import Review
 
 # Below this many files per process, starting a worker and shipping its drafts back eat most
 # of what another core saves (a file takes about 2 ms to review).
@@ -52,8 +43,6 @@ FILES_PER_PROCESS = 100
 MAX_PROCESSES = 4
 # What replaying a file costs, as a share of reviewing it (parsing is most of it).
 REPLAY_SHARE = 0.2
-# Below this many statements per process, a file's statements are judged in one.
-STATEMENTS_PER_PROCESS = 1_000
 
 
 def take_drafts(changesets: Iterable[Changeset]) -> list[Reviewed]:
@@ -79,12 +68,6 @@ def process_count(requested: int | None, files: int) -> int:
     return max(1, min(cores, MAX_PROCESSES, files // FILES_PER_PROCESS))
 
 
-def may_split_statements(requested: int | None) -> bool:
-    """Whether a big file's statements may be judged on two processes (`review_statements`
-    sizes each file by its statements)."""
-    return process_count(requested, sys.maxsize) > 1
-
-
 def review_files(analyzer: Analyzer, migration_set: MigrationSet,
                  selected: Sequence[Migration], processes: int,
                  reviewed: Callable[[int], None] = lambda count: None) -> list[Reviewed]:
@@ -94,21 +77,20 @@ def review_files(analyzer: Analyzer, migration_set: MigrationSet,
     ordered = [migration for migration in migration_set.migrations if migration.path in chosen]
     spread = processes > 1 and len(ordered) > 1 and _can_fork()
     runs = _runs(ordered, processes) if spread else [ordered]
-    if spread:  # its processes are enough: none of them splits a big file again
-        analyzer = replace(analyzer, split_statements=False)
     tasks = [_ReviewRun(analyzer, migration_set, run,
                         {m.path for earlier_run in runs[:index] for m in earlier_run})
              for index, run in enumerate(runs)]
-    workers: list[_Worker[list[Review]]] = []
+    workers: list[_Worker] = []
     try:
         for task in tasks[:-1]:
             _Worker.start(task, workers)
         own = tasks[-1].parts(reviewed)
-        theirs: list[Review] = []
+        theirs = []
         for worker, task in zip(workers, tasks, strict=False):
             drafts = worker.result()
             if drafts is None:  # killed (out of memory, say): its files are reviewed here
-                say_lost(worker.ending, "its files")
+                print(f"dbreview: a review process ended without its result "
+                      f"({worker.ending}); reviewing its files here", file=sys.stderr)
                 drafts = task()
             reviewed(len(drafts))
             theirs += drafts
@@ -145,89 +127,18 @@ class _ReviewRun:
         return [part.review for part in self.parts()]
 
 
-def review_statements(changeset: Changeset, file: FileContext, report: FileReport) -> None:
-    """Go through a file's statements (as `Changeset.review_statements`, kept in `report`),
-    on two processes for a file of 2 × STATEMENTS_PER_PROCESS statements or more: a worker
-    judges the first run while this process describes it, then this process reviews the rest.
-    A lost worker raises WorkerLost: by then this process has moved past its run."""
-    statements = file.statements
-    if len(statements) < 2 * STATEMENTS_PER_PROCESS or not _can_fork():
-        changeset.keep(report, changeset.review_statements(file, statements))
-        return
-    cut = _statement_cut([len(statement.text) + 40 for statement in statements])
-    workers: list[_Worker[StatementsReviewed]] = []
-    try:
-        _Worker.start(_JudgeRun(changeset, file, cut), workers)
-        described = changeset.review_statements(file, statements[:cut], judge=False)
-        own = changeset.review_statements(file, statements[cut:])
-        judged = workers[0].result()
-        if judged is None:
-            raise WorkerLost(workers[0].ending)
-    finally:
-        for worker in workers:
-            worker.stop()
-    for part in (described, judged, own):
-        changeset.keep(report, part)
-
-
-# What going through a statement costs, as shares of reviewing it: moving the schema on (its
-# locks, the replay), describing it (its facts and changes), judging it (the rules).
-_ADVANCE, _DESCRIBE, _JUDGE = 0.2, 0.3, 0.5
-
-
-def _statement_cut(weights: Sequence[int]) -> int:
-    """Where the worker's run ends, so that both processes have as much to do: the worker
-    advances and judges (cut × (A + J)), this process advances and describes the same run,
-    then reviews the rest ((cut × (A + D) + (total - cut)), with A + D + J = 1). More
-    processes would not help much: this process describes every statement."""
-    cumulative = list(accumulate(weights))
-    end = cumulative[-1] / (_ADVANCE + 2 * _JUDGE)
-    return min(max(bisect_left(cumulative, end) + 1, 1), len(weights) - 1)
-
-
-@dataclass(frozen=True, slots=True)
-class _JudgeRun:
-    """A worker's task: judge a file's statements up to `stop`."""
-
-    changeset: Changeset
-    file: FileContext
-    stop: int
-
-    def __call__(self) -> StatementsReviewed:
-        statements = self.file.statements[: self.stop]
-        return self.changeset.review_statements(self.file, statements, describe=False)
-
-
-class WorkerLost(Exception):
-    """A worker judging a run of a big file's statements ended without its result."""
-
-    @property
-    def ending(self) -> str:
-        return str(self.args[0])
-
-
-def say_lost(ending: str, reviewed_here: str) -> None:
-    print(f"dbreview: a review process ended without its result ({ending}); reviewing "
-          f"{reviewed_here} here", file=sys.stderr)
-
-
 def _runs(ordered: list[Migration], processes: int) -> list[list[Migration]]:
-    """`processes` runs of consecutive migrations, each process with about as much to do."""
-    edges = _edges([_weight(migration) for migration in ordered], processes, REPLAY_SHARE)
-    return [ordered[start:stop] for start, stop in pairwise(edges) if start < stop]
-
-
-def _edges(weights: Sequence[int], processes: int, replay_share: float) -> list[int]:
-    """Where `processes` runs of consecutive items of these weights start, and the end.
-    Process k moves past the runs before its own (`replay_share` of their cost) and reviews
-    its own, so the runs shrink geometrically: every process's work is then the first run's."""
-    cumulative = list(accumulate(weights))
-    shrink = 1 - replay_share
-    first = cumulative[-1] * replay_share / (1 - shrink ** processes)
+    """`processes` runs of consecutive migrations, each process with about as much to do.
+    Process k replays the runs before its own (REPLAY_SHARE of their cost) and reviews its
+    own, so the runs shrink geometrically: every process's work is then the first run's."""
+    cumulative = list(accumulate(_weight(migration) for migration in ordered))
+    shrink = 1 - REPLAY_SHARE
+    first = cumulative[-1] * REPLAY_SHARE / (1 - shrink ** processes)
     ends = accumulate(first * shrink ** k for k in range(processes - 1))
-    cuts = sorted({min(max(bisect_left(cumulative, end) + 1, 1), len(weights) - 1)
+    cuts = sorted({min(max(bisect_left(cumulative, end) + 1, 1), len(ordered) - 1)
                    for end in ends})
-    return [0, *cuts, len(weights)]
+    edges = [0, *cuts, len(ordered)]
+    return [ordered[start:stop] for start, stop in pairwise(edges) if start < stop]
 
 
 def _weight(migration: Migration) -> int:
@@ -243,7 +154,7 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-class _Worker(Generic[Result]):
+class _Worker:
     """A forked process computing one result and sending it back pickled."""
 
     def __init__(self, pid: int, reader: int) -> None:
@@ -253,7 +164,7 @@ class _Worker(Generic[Result]):
         self.ending = ""  # how it ended, once reaped
 
     @classmethod
-    def start(cls, task: Callable[[], Result], workers: list[_Worker[Result]]) -> None:
+    def start(cls, task: Callable[[], object], workers: list[_Worker]) -> None:
         """Fork a worker for `task` and add it to `workers`. Ctrl-C waits until it is there,
         so it is stopped with the others, and the child never runs the parent's code."""
         reader, writer = os.pipe()
@@ -272,7 +183,7 @@ class _Worker(Generic[Result]):
     def fileno(self) -> int:
         return -1 if self.pipe is None else self.pipe.fileno()
 
-    def result(self) -> Result | None:
+    def result(self) -> list[Review] | None:
         """Wait for the worker's result, None if it ended without one; its exception is
         raised here, with the worker's traceback as its cause."""
         pipe, self.pipe = self.pipe, None
@@ -289,7 +200,7 @@ class _Worker(Generic[Result]):
         if not succeeded:
             assert isinstance(value, BaseException)
             raise value from _WorkerTraceback(trace)
-        result: Result = value  # type: ignore[assignment]
+        result: list[Review] = value  # type: ignore[assignment]
         return result
 
     def stop(self) -> None:

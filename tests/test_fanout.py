@@ -1,6 +1,5 @@
-"""A folder reviewed file by file on several processes (`--jobs`), or a big file's statements
-judged on two, gives the review one process gives, byte for byte; a worker's failure reaches
-the user as one line.
+"""A folder reviewed file by file on several processes (`--jobs`) gives the review one process
+gives, byte for byte; a worker's failure reaches the user as one line.
 
 The reviews run in a fresh interpreter: dbreview forks only a process with a single thread,
 and this test process may hold others (the fake servers of other tests).
@@ -114,129 +113,6 @@ def test_several_processes_give_the_review_of_one(tmp_path: Path) -> None:
                                   "change": "changed", "was": "numeric"}]
 
 
-def _big_file(folder: Path, blocks: int) -> Path:
-    """One file of `blocks` × 11 statements after `_history`'s: tables made in one part and
-    changed in another, history tables locked throughout and changed near both ends, a
-    lock_timeout set early, one transaction, suppressions and a parse error, so that findings
-    of every scope refer across wherever the statements are cut."""
-    statements = ["SET lock_timeout = '2s';", "BEGIN;"]
-    for block in range(blocks):
-        statements += [
-            f"CREATE TABLE public.t{block} (id serial PRIMARY KEY, tenant_id uuid, "
-            "total numeric);",
-            f"ALTER TABLE public.t{block} ENABLE ROW LEVEL SECURITY;",
-            f"CREATE POLICY t{block}_all ON public.t{block} USING (true);",
-            f"CREATE INDEX t{block}_tenant_idx ON public.t{block} (tenant_id);",
-            f"ALTER TABLE public.accounts ADD COLUMN note{block} text;",
-            f"UPDATE public.orders SET total = {block} WHERE id > {block};",
-            f"ALTER TABLE public.t{block // 2} ALTER COLUMN total TYPE int;",
-            "-- dbreview:ignore index-not-concurrent -- reviewed with the team",
-            f"CREATE INDEX orders_{block}_idx ON public.orders (total);",
-            f"COMMENT ON TABLE public.t{block} IS 'table {block}';",
-            f"DROP TABLE public.t{block - 10};" if block >= 10 else "SELECT 1;",
-        ]
-        if block == 5:
-            statements.append("ALTER TABLE public.accounts RENAME COLUMN name TO title;")
-        if block == blocks - 5:
-            statements += ["ALTER TABLE public.orders ALTER COLUMN total TYPE numeric(14, 2);",
-                           "ALTER TABLE public.orders ADD COLUM oops text;"]
-    statements.append("COMMIT;")
-    path = folder / "20240201000000_everything.sql"
-    path.write_text("\n".join(statements) + "\n")
-    return path
-
-
-def _check_big_file(tmp_path: Path, jobs: int, script: str = COUNTING_CLI
-                    ) -> tuple[subprocess.CompletedProcess[str], int]:
-    """Review only the big file, the others being its history."""
-    folder = tmp_path / "migrations"
-    if not folder.exists():
-        _history(folder)
-        _big_file(folder, fanout.STATEMENTS_PER_PROCESS // 4)
-    run = _python(script, "check", "--format", "json", "--jobs", str(jobs),
-                  str(folder / "20240201000000_everything.sql"), cwd=tmp_path)
-    *_, forks = run.stderr.splitlines() or ["forks=?"]
-    return run, int(forks.removeprefix("forks="))
-
-
-def test_a_big_files_statements_on_two_processes_give_the_review_of_one(
-    tmp_path: Path
-) -> None:
-    alone, alone_forks = _check_big_file(tmp_path, 1)
-    split, split_forks = _check_big_file(tmp_path, 2)
-    assert (alone_forks, split_forks) == (0, 1)
-    assert alone.returncode == split.returncode == 1, alone.stderr
-    assert split.stdout == alone.stdout
-    (report,) = json.loads(split.stdout)["files"]
-    assert report["statements"] > 2 * fanout.STATEMENTS_PER_PROCESS
-    rules = {finding["rule"] for finding in report["findings"]}
-    assert {"parse-error", "rename-column", "column-type-rewrite", "access-exclusive-held",
-            "docs-missing"} <= rules
-    assert {item["rule"] for item in report["suppressed"]} == {"index-not-concurrent"}
-
-
-def test_a_big_file_changed_since_a_revision_is_split_too(tmp_path: Path) -> None:
-    """--since reviews the changed files as one changeset; a big one among them is split."""
-    folder = tmp_path / "migrations"
-    _history(folder)
-
-    def git(*arguments: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com",
-                        *arguments], cwd=tmp_path, check=True, capture_output=True)
-
-    git("init", "-q")
-    git("add", ".")
-    git("commit", "-q", "-m", "history")
-    _big_file(folder, fanout.STATEMENTS_PER_PROCESS // 4)  # uncommitted: part of the change
-    runs = {jobs: _python(COUNTING_CLI, "check", "--format", "json", "--since", "HEAD",
-                          "--jobs", str(jobs), "migrations", cwd=tmp_path) for jobs in (1, 2)}
-    assert [run.stderr.splitlines()[-1] for run in runs.values()] == ["forks=0", "forks=1"]
-    assert runs[2].stdout == runs[1].stdout
-    (report,) = json.loads(runs[2].stdout)["files"]
-    assert report["path"] == "migrations/20240201000000_everything.sql"
-
-
-def _killing_workers(task: str) -> str:
-    """COUNTING_CLI with every worker running fanout's `task` killed as it starts; this
-    process then reviews the worker's part itself."""
-    return COUNTING_CLI.replace("os.fork = counted_fork", f"""os.fork = counted_fork
-import signal
-from dbreview import fanout
-
-parent = os.getpid()
-work = fanout.{task}.__call__
-
-def dying(self):
-    if os.getpid() != parent:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return work(self)
-
-fanout.{task}.__call__ = dying""")
-
-
-def test_a_big_file_whose_worker_is_killed_is_reviewed_here(tmp_path: Path) -> None:
-    alone, _ = _check_big_file(tmp_path, 1)
-    run, forks = _check_big_file(tmp_path, 2, _killing_workers("_JudgeRun"))
-    assert forks == 1
-    assert run.stdout == alone.stdout
-    assert run.returncode == alone.returncode
-    notices = [line for line in run.stderr.splitlines() if line.startswith("dbreview:")]
-    assert notices == ["dbreview: a review process ended without its result (killed by "
-                       "signal 9); reviewing its file here"]
-
-
-@pytest.mark.parametrize("weights", [[100] * 3000, [1000] * 500 + [10] * 2500,
-                                     [10] * 2500 + [1000] * 500])
-def test_a_big_files_statements_are_cut_where_both_processes_have_as_much_to_do(
-    weights: list[int]
-) -> None:
-    cut = fanout._statement_cut(weights)
-    judged = sum(weights[:cut])  # the worker advances through and judges these
-    worker = judged * (fanout._ADVANCE + fanout._JUDGE)
-    here = judged * (fanout._ADVANCE + fanout._DESCRIBE) + sum(weights[cut:])
-    assert abs(worker - here) <= max(weights)
-
-
 @pytest.mark.parametrize("jobs", ["0", "²", "-1", "many"])
 def test_jobs_must_be_a_number_of_processes(tmp_path: Path, jobs: str) -> None:
     run = subprocess.run([sys.executable, "-m", "dbreview.cli", "check", "--jobs", jobs],
@@ -288,11 +164,27 @@ def test_a_workers_result_or_failure_reaches_this_process(task: str, printed: st
     assert run.stdout.strip() == printed
 
 
+# Kills each worker as it starts its run; this process then reviews the run itself.
+DYING_WORKERS = COUNTING_CLI.replace("os.fork = counted_fork", """os.fork = counted_fork
+import signal
+from dbreview import fanout
+
+parent = os.getpid()
+review_run = fanout._ReviewRun.__call__
+
+def dying(self):
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return review_run(self)
+
+fanout._ReviewRun.__call__ = dying""")
+
+
 def test_a_killed_workers_files_are_reviewed_here(tmp_path: Path) -> None:
     folder = tmp_path / "migrations"
     _history(folder)
     alone, _ = _check(folder, 1)
-    run, _ = _check(folder, 3, _killing_workers("_ReviewRun"))
+    run, _ = _check(folder, 3, DYING_WORKERS)
     assert run.stdout == alone.stdout
     assert run.returncode == alone.returncode
     notices = [line for line in run.stderr.splitlines() if line.startswith("dbreview:")]

@@ -6,21 +6,14 @@ import argparse
 import re
 import sys
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dbreview.config import Config, load_config
 from dbreview.engine import Analyzer
 from dbreview.errors import InputError, UsageError
-from dbreview.fanout import (
-    WorkerLost,
-    may_split_statements,
-    process_count,
-    review_files,
-    say_lost,
-    take_drafts,
-)
+from dbreview.fanout import process_count, review_files, take_drafts
 from dbreview.render import renderer
 from dbreview.review.build import Reviewed, combine, rename_file
 from dbreview.review.model import Enrichment, Review
@@ -28,7 +21,6 @@ from dbreview.rules import registry
 from dbreview.rules.base import Scope
 from dbreview.shadow import shadow_session
 from dbreview.workspace import (
-    Plan,
     Workspace,
     changed_since,
     plan_changed,
@@ -101,17 +93,29 @@ def build_repository_review(request: CheckRequest) -> Review:
 
 def _build_review(request: CheckRequest, root: Path, config: Config,
                   shadow: ShadowSession | None) -> Review:
-    if request.since is not None and request.stdin:
-        raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
     workspace = Workspace(root=None if request.stdin else root)
     plans = plan_paths(request.paths, config, root)
-    analyzer = Analyzer(config=config, workspace=workspace, shadow=shadow,
-                        split_statements=shadow is None and may_split_statements(request.jobs))
-    try:
-        parts = _reviewed(request, root, analyzer, plans)
-    except WorkerLost as lost:  # this process had moved past the statements it was judging
-        say_lost(lost.ending, "its file")
-        parts = _reviewed(request, root, replace(analyzer, split_statements=False), plans)
+    analyzer = Analyzer(config=config, workspace=workspace, shadow=shadow)
+    parts: list[Reviewed] = []
+    if request.since is not None and request.stdin:
+        raise UsageError("--since reads the changeset from git; it cannot be used with `-`")
+    if request.since is not None or request.changed_paths is not None:
+        workspace.changed_paths = (set(request.changed_paths) if request.changed_paths is not None
+                                   else changed_since(root, request.since or "HEAD"))
+        changesets = [analyzer.review_together(plan.migration_set, plan.selected)
+                      for plan in plan_changed(plans, workspace.changed_paths, workspace)]
+        if not changesets and workspace.changed_paths:
+            changesets.append(analyzer.review_repository())
+        parts = take_drafts(changesets)
+    else:
+        total = sum(len(plan.selected) for plan in plans)
+        progress = _Progress(total)
+        for plan in plans:  # each folder spread by its own size: a small one stays here
+            processes = 1 if shadow is not None else process_count(request.jobs,
+                                                                    len(plan.selected))
+            parts += review_files(analyzer, plan.migration_set, plan.selected, processes,
+                                  progress.step)
+        progress.done()
     _drop_repeated_changeset_findings([part.review for part in parts])
     _drop_repeated_repository_files([part.review for part in parts])
     if request.stdin:
@@ -120,30 +124,6 @@ def _build_review(request: CheckRequest, root: Path, config: Config,
                 rename_file(report, "<stdin>")
     return combine(parts, config, root=root, pr_title=request.pr_title,
                    pr_body=request.pr_body)
-
-
-def _reviewed(request: CheckRequest, root: Path, analyzer: Analyzer,
-              plans: list[Plan]) -> list[Reviewed]:
-    workspace = analyzer.workspace
-    if request.since is not None or request.changed_paths is not None:
-        workspace.changed_paths = (set(request.changed_paths) if request.changed_paths is not None
-                                   else changed_since(root, request.since or "HEAD"))
-        changesets = [analyzer.review_together(plan.migration_set, plan.selected)
-                      for plan in plan_changed(plans, workspace.changed_paths, workspace)]
-        if not changesets and workspace.changed_paths:
-            changesets.append(analyzer.review_repository())
-        return take_drafts(changesets)
-    parts: list[Reviewed] = []
-    progress = _Progress(sum(len(plan.selected) for plan in plans))
-    try:
-        for plan in plans:  # each folder spread by its own size: a small one stays here
-            processes = 1 if analyzer.shadow is not None else process_count(
-                request.jobs, len(plan.selected))
-            parts += review_files(analyzer, plan.migration_set, plan.selected, processes,
-                                  progress.step)
-    finally:
-        progress.done()
-    return parts
 
 
 def _drop_repeated_repository_files(reviews: list[Review]) -> None:
@@ -293,9 +273,8 @@ def register(commands: Any) -> None:
                        "else a temporary cluster started with initdb")
     check.add_argument("--jobs", type=_jobs, metavar="N",
                        help="processes that review a folder file by file (default: one per "
-                       "CPU core, up to 4, once there are 100 files per process; in a "
-                       "folder not spread, a file of 2,000 statements or more is judged on "
-                       "two; 1: this one only)")
+                       "CPU core, up to 4, once there are 100 files per process; 1: this one "
+                       "only)")
     check.set_defaults(run=run)
 
 
