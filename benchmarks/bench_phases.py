@@ -33,7 +33,6 @@ START_UP = time.perf_counter() - _started
 import dbreview.commands.check as check_command  # noqa: E402
 import dbreview.engine as engine  # noqa: E402
 from dbreview.render import json_output  # noqa: E402
-from dbreview.rules import registry  # noqa: E402
 from dbreview.sql.parse import freeze_large_trees  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -45,7 +44,7 @@ PHASES: tuple[tuple[Any, str, str], ...] = (
     (engine, "replay", "replay into the schema model"),
     (engine, "statement_impact", "lock facts"),
     (engine, "statement_facts", "statement facts (lock summary, masked SQL)"),
-    (engine, "describe_changes", "changes"),
+    (engine, "describe", "changes"),
     (check_command, "combine", "combine (tables described, explanations, doc stubs)"),
     (json_output, "render", "JSON rendering"),
 )
@@ -67,22 +66,16 @@ def _timed(spent: Counter[str], phase: str, function: Callable[..., Any]) -> Cal
 def _instrument(spent: Counter[str]) -> None:
     for module, name, phase in PHASES:
         setattr(module, name, _timed(spent, phase, getattr(module, name)))
-    for rule in registry().rules:  # the rules' generators run inside the timing
-        object.__setattr__(rule, "check", _timed_check(spent, rule.check))
-    judge = _timed(spent, FINDINGS, engine.Changeset._judge)
-    engine.Changeset._judge = judge  # type: ignore[method-assign]
+    record = engine.Changeset._record
 
-
-def _timed_check(spent: Counter[str], check: Callable[[Any], Iterable[Any]]
-                 ) -> Callable[[Any], list[Any]]:
-    def timed(context: Any) -> list[Any]:
+    def timed_record(changeset: engine.Changeset, rule: Any, hits: Iterable[Any],
+                     *rest: Any) -> None:
         started = time.perf_counter()
-        try:
-            return list(check(context))
-        finally:
-            spent[RULES] += time.perf_counter() - started
+        found = list(hits)  # the rule's generator runs here
+        spent[RULES] += time.perf_counter() - started
+        _timed(spent, FINDINGS, record)(changeset, rule, found, *rest)
 
-    return timed
+    engine.Changeset._record = timed_record  # type: ignore[method-assign]
 
 
 def review(directory: Path, spent: Counter[str]) -> None:
