@@ -59,7 +59,8 @@ def combine(parts: Sequence[Reviewed], config: Config, *, root: Path | None = No
     once, not a hundred times)."""
     files = [report for part in parts for report in part.review.files]
     tables = _described_tables(parts, config)
-    explained = _explained_tables(parts)
+    explainable = _all_explainable(parts)
+    explained = explainable[:EXPLAINED_TABLES]
     explanations = [explain_table(schema, key, config) for schema, key in explained]
     missing_docs = {finding.table for finding in (f for report in files for f in report.findings)
                     if finding.rule == DOCS_RULE and finding.table}
@@ -70,7 +71,7 @@ def combine(parts: Sequence[Reviewed], config: Config, *, root: Path | None = No
         safety=safety_checklist(files, tables),
         activity_log=_merged_activity_logs(part.review.activity_log for part in parts),
         explanations=[_explanation(explanation) for explanation in explanations],
-        explanations_omitted=max(0, len(_all_explainable(parts)) - len(explained)),
+        explanations_omitted=len(explainable) - len(explained),
         relationship_maps=_relationship_maps(explained),
         doc_stubs=[DocStub(table=_display(key), path=table_doc_path(schema.tables[key], config),
                            content=table_stub(schema, key, config, explanation))
@@ -115,10 +116,6 @@ def _all_explainable(parts: Sequence[Reviewed]) -> list[tuple[Schema, Key]]:
                 seen.add((id(schema), key))
                 found.append((schema, key))
     return found
-
-
-def _explained_tables(parts: Sequence[Reviewed]) -> list[tuple[Schema, Key]]:
-    return _all_explainable(parts)[:EXPLAINED_TABLES]
 
 
 def _explanation(explained: TableExplanation) -> Explanation:
